@@ -1,0 +1,37 @@
+# Set-up and everyday targets. `make serve` and `make test` are the two README commands:
+# each creates the virtual environment (and a Java runtime for HermiT) when missing.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv java serve test typecheck bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# HermiT (owlready2) needs Java; install a headless JRE from Debian when there is none.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "installing a Java runtime for the HermiT reasoner"; \
+	  (apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null) || \
+	  echo "warning: could not install Java; reasoning checks will report it as missing"; }
+
+serve: $(STAMP)
+	$(BIN)/atmp-graph serve $(ARGS)
+
+test: $(STAMP) java
+	$(BIN)/mypy
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache

@@ -1,0 +1,315 @@
+"""The RDF store: the one module that talks to pyoxigraph.
+
+Everything else sees rdflib terms, bytes and media types. A :class:`GraphStore`
+holds the bundled ontology and KB in their named graphs, user files in one graph
+each, and answers SPARQL with the union of all graphs as the default graph.
+
+>>> store = GraphStore.in_memory()
+>>> store.load_data(b'<http://ex.org/a> <http://ex.org/p> "1" .', "text/turtle", graph="http://ex.org/g")
+>>> store.graph_sizes()
+{'http://ex.org/g': 1}
+>>> [str(row["s"]) for row in store.select("SELECT ?s WHERE { ?s ?p ?o }")]
+['http://ex.org/a']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Literal, cast
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph
+from rdflib import Literal as RdfLiteral
+from rdflib import URIRef
+from rdflib.term import Node
+
+from atmp_graph.namespaces import KB_GRAPH, ONTOLOGY_GRAPH, PREFIXES, graph_for_file
+
+ResultKind = Literal["solutions", "boolean", "graph"]
+
+# Media types the store can write, by result kind (first is the default).
+RESULTS_MEDIA_TYPES: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+RDF_MEDIA_TYPES: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/trig": ox.RdfFormat.TRIG,
+}
+# Extra names accepted on input for the same formats.
+_INPUT_ALIASES = {
+    "application/x-turtle": "text/turtle",
+    "text/n3": "text/turtle",
+    "text/plain": "application/n-triples",
+    "application/xml": "application/rdf+xml",
+    "application/json": "application/ld+json",
+    "application/x-trig": "application/trig",
+}
+_EXTENSIONS = {
+    ".ttl": "text/turtle",
+    ".nt": "application/n-triples",
+    ".rdf": "application/rdf+xml",
+    ".owl": "application/rdf+xml",
+    ".jsonld": "application/ld+json",
+    ".nq": "application/n-quads",
+    ".trig": "application/trig",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file to load and the named graph it goes into."""
+
+    path: Path
+    graph: str
+
+
+def bundled_sources(ontology_dir: Path) -> list[Source]:
+    """The bundled files: ``ontology/*.ttl`` (and ``modules/``) and ``ontology/kb/*.ttl``."""
+    tbox = sorted(ontology_dir.glob("*.ttl")) + sorted(ontology_dir.glob("modules/*.ttl"))
+    abox = sorted(ontology_dir.glob("kb/*.ttl"))
+    return [Source(p, ONTOLOGY_GRAPH) for p in tbox] + [Source(p, KB_GRAPH) for p in abox]
+
+
+def user_sources(paths: Iterable[Path]) -> list[Source]:
+    """Each ``--data`` file in a named graph of its own."""
+    return [Source(p, graph_for_file(p)) for p in paths]
+
+
+def media_type_for_path(path: Path) -> str:
+    """The RDF media type of a file, from its extension; ``ValueError`` if unknown."""
+    try:
+        return _EXTENSIONS[path.suffix.lower()]
+    except KeyError:
+        raise ValueError(f"{path}: unknown RDF file extension {path.suffix!r}") from None
+
+
+def rdf_format(media_type: str) -> ox.RdfFormat:
+    """The pyoxigraph format for an input media type; ``ValueError`` if unsupported."""
+    base = media_type.split(";")[0].strip().lower()
+    base = _INPUT_ALIASES.get(base, base)
+    try:
+        return RDF_MEDIA_TYPES[base]
+    except KeyError:
+        raise ValueError(f"unsupported RDF media type {media_type!r}") from None
+
+
+def sources_fingerprint(sources: Sequence[Source]) -> str:
+    """A digest of the sources' names, graphs and contents: changes when any source does."""
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(f"{source.path.resolve()}\0{source.graph}\0".encode())
+        digest.update(hashlib.sha256(source.path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+class GraphStore:
+    """A pyoxigraph store with the project's graph conventions."""
+
+    def __init__(self, store: ox.Store, *, path: Path | None = None) -> None:
+        self._store = store
+        self.path = path
+
+    # -- opening -------------------------------------------------------------
+    @classmethod
+    def in_memory(cls) -> GraphStore:
+        return cls(ox.Store())
+
+    @classmethod
+    def on_disk(cls, path: Path) -> GraphStore:
+        """Open (or create) a persistent read-write store in ``path``."""
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(ox.Store(str(path)), path=path)
+
+    @classmethod
+    def read_only(cls, path: Path) -> GraphStore:
+        """Open an existing on-disk store for reading only."""
+        return cls(ox.Store.read_only(str(path)), path=path)
+
+    # -- loading -------------------------------------------------------------
+    def load_sources(self, sources: Sequence[Source]) -> None:
+        """Bulk-load files into their graphs; raises ``SyntaxError`` naming the file."""
+        for source in sources:
+            fmt = rdf_format(media_type_for_path(source.path))
+            try:
+                self._store.bulk_load(
+                    path=str(source.path), format=fmt, to_graph=ox.NamedNode(source.graph)
+                )
+            except SyntaxError as error:
+                raise SyntaxError(f"{source.path}: {error}") from None
+
+    def load_data(self, data: bytes, media_type: str, *, graph: str, base_iri: str | None = None) -> None:
+        """Parse ``data`` and add it to ``graph``; ``SyntaxError`` with line/column if malformed."""
+        fmt = rdf_format(media_type)
+        if fmt.supports_datasets:
+            raise ValueError(f"{media_type} holds a dataset; load it without a target graph")
+        self._store.load(data, format=fmt, to_graph=ox.NamedNode(graph), base_iri=base_iri)
+
+    def replace_with_sources(self, sources: Sequence[Source]) -> None:
+        """Clear everything and load ``sources``; an on-disk store records their fingerprint."""
+        self._store.clear()
+        self.load_sources(sources)
+        if self.path is not None:
+            self._store.flush()
+            (self.path / _FINGERPRINT_FILE).write_text(json.dumps({"fingerprint": sources_fingerprint(sources)}))
+
+    def fingerprint(self) -> str | None:
+        """The fingerprint recorded by :meth:`replace_with_sources`, if any."""
+        if self.path is None or not (self.path / _FINGERPRINT_FILE).exists():
+            return None
+        return cast(str, json.loads((self.path / _FINGERPRINT_FILE).read_text())["fingerprint"])
+
+    # -- reading -------------------------------------------------------------
+    def graph_sizes(self) -> dict[str, int]:
+        """Triple count per named graph."""
+        rows = self._store.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+        )
+        sizes = {}
+        for row in cast(ox.QuerySolutions, rows):
+            sizes[cast(ox.NamedNode, row["g"]).value] = int(cast(ox.Literal, row["n"]).value)
+        return sizes
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def _run(
+        self,
+        query: str,
+        *,
+        default_graphs: Sequence[str] | None,
+        named_graphs: Sequence[str] | None,
+        substitutions: dict[str, Node] | None = None,
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """Evaluate with the protocol's dataset rules (union default graph unless graphs are named)."""
+        kwargs: dict[str, object] = {"prefixes": PREFIXES}
+        if default_graphs is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        elif named_graphs is not None:
+            # The protocol: named-graph-uri alone gives an empty default graph.
+            kwargs["default_graph"] = []
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        if substitutions:
+            kwargs["substitutions"] = {ox.Variable(k): _to_ox(v) for k, v in substitutions.items()}
+        return self._store.query(query, **kwargs)  # type: ignore[arg-type]
+
+    def execute(
+        self,
+        query: str,
+        output: BinaryIO,
+        *,
+        choose_media_type: _MediaTypeChooser,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> None:
+        """Evaluate ``query`` and stream its serialisation into ``output``.
+
+        ``choose_media_type(kind)`` is called once the query is parsed and its result
+        kind is known; it returns the media type to write (or raises to refuse).
+        """
+        results = self._run(query, default_graphs=default_graphs, named_graphs=named_graphs)
+        if isinstance(results, ox.QueryTriples):
+            media_type = choose_media_type("graph")
+            results.serialize(output, RDF_MEDIA_TYPES[media_type], prefixes=_prefixes_for(media_type))
+        else:
+            kind: ResultKind = "boolean" if isinstance(results, ox.QueryBoolean) else "solutions"
+            results.serialize(output, RESULTS_MEDIA_TYPES[choose_media_type(kind)])
+
+    def select(
+        self,
+        query: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        substitutions: dict[str, Node] | None = None,
+    ) -> Iterator[dict[str, Node]]:
+        """Rows of a SELECT query as dicts of rdflib terms (unbound variables left out)."""
+        results = self._run(query, default_graphs=default_graphs, named_graphs=named_graphs, substitutions=substitutions)
+        if not isinstance(results, ox.QuerySolutions):
+            raise ValueError("select() needs a SELECT query")
+        names = [v.value for v in results.variables]
+        for solution in results:
+            row = {}
+            for name in names:
+                term = solution[name]
+                if term is not None:
+                    row[name] = _to_rdflib(term)
+            yield row
+
+    def ask(self, query: str, *, substitutions: dict[str, Node] | None = None) -> bool:
+        results = self._run(query, default_graphs=None, named_graphs=None, substitutions=substitutions)
+        if not isinstance(results, ox.QueryBoolean):
+            raise ValueError("ask() needs an ASK query")
+        return bool(results)
+
+    def construct(self, query: str, *, substitutions: dict[str, Node] | None = None) -> Graph:
+        """The triples of a CONSTRUCT or DESCRIBE query as an rdflib graph."""
+        results = self._run(query, default_graphs=None, named_graphs=None, substitutions=substitutions)
+        if not isinstance(results, ox.QueryTriples):
+            raise ValueError("construct() needs a CONSTRUCT or DESCRIBE query")
+        graph = Graph()
+        for triple in results:
+            graph.add((_to_rdflib(triple.subject), _to_rdflib(triple.predicate), _to_rdflib(triple.object)))
+        return graph
+
+    # -- writing -------------------------------------------------------------
+    def update(self, update: str) -> None:
+        """Run a SPARQL 1.1 Update (callers are responsible for access control)."""
+        self._store.update(update, prefixes=PREFIXES)
+
+    def dump_graph(self, graph: str, output: BinaryIO, media_type: str = "application/n-triples") -> None:
+        self._store.dump(output, RDF_MEDIA_TYPES[media_type], from_graph=ox.NamedNode(graph))
+
+    def flush(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+
+
+_FINGERPRINT_FILE = "atmp-graph-sources.json"
+
+
+class _MediaTypeChooser:  # documentation of the callback's type only
+    def __call__(self, kind: ResultKind) -> str: ...
+
+
+def _prefixes_for(media_type: str) -> dict[str, str] | None:
+    return PREFIXES if media_type in ("text/turtle", "application/trig", "application/rdf+xml") else None
+
+
+def _to_rdflib(term: object) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return RdfLiteral(term.value, lang=term.language)
+        return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"unsupported RDF term {term!r}")
+
+
+def _to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, RdfLiteral):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"unsupported RDF term {term!r}")
