@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal, cast
+from typing import BinaryIO, cast
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph
@@ -28,8 +28,7 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from atmp_graph.namespaces import KB_GRAPH, ONTOLOGY_GRAPH, PREFIXES, graph_for_file
-
-ResultKind = Literal["solutions", "boolean", "graph"]
+from atmp_graph.negotiation import ResultKind
 
 # Media types the store can write, by result kind (first is the default).
 RESULTS_MEDIA_TYPES: dict[str, ox.QueryResultsFormat] = {
@@ -211,7 +210,7 @@ class GraphStore:
         query: str,
         output: BinaryIO,
         *,
-        choose_media_type: _MediaTypeChooser,
+        choose_media_type: Callable[[ResultKind], str],
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
     ) -> None:
@@ -223,7 +222,7 @@ class GraphStore:
         results = self._run(query, default_graphs=default_graphs, named_graphs=named_graphs)
         if isinstance(results, ox.QueryTriples):
             media_type = choose_media_type("graph")
-            results.serialize(output, RDF_MEDIA_TYPES[media_type], prefixes=_prefixes_for(media_type))
+            results.serialize(output, RDF_MEDIA_TYPES[media_type])
         else:
             kind: ResultKind = "boolean" if isinstance(results, ox.QueryBoolean) else "solutions"
             results.serialize(output, RESULTS_MEDIA_TYPES[choose_media_type(kind)])
@@ -279,14 +278,6 @@ class GraphStore:
 
 
 _FINGERPRINT_FILE = "atmp-graph-sources.json"
-
-
-class _MediaTypeChooser:  # documentation of the callback's type only
-    def __call__(self, kind: ResultKind) -> str: ...
-
-
-def _prefixes_for(media_type: str) -> dict[str, str] | None:
-    return PREFIXES if media_type in ("text/turtle", "application/trig", "application/rdf+xml") else None
 
 
 def _to_rdflib(term: object) -> Node:

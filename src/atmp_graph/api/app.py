@@ -1,0 +1,126 @@
+"""Build the FastAPI application: ``create_app(settings)``; the store opens in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from atmp_graph import __version__
+from atmp_graph.api.deps import PoolDep
+from atmp_graph.api.errors import BodyTooLarge, install_error_handlers
+from atmp_graph.api.home import home_router
+from atmp_graph.api.sparql_routes import sparql_router
+from atmp_graph.engine.pool import QueryPool
+from atmp_graph.settings import Settings
+from atmp_graph.store import Source, bundled_sources, user_sources
+
+
+def sources_for(settings: Settings) -> list[Source]:
+    """What the service loads: the bundled ontology and KB (unless disabled) and ``--data`` files."""
+    bundled = bundled_sources(settings.ontology_dir) if settings.bundled else []
+    return bundled + user_sources(settings.data_files)
+
+
+class BodyLimit:
+    """Refuse request bodies above the limit with 413, by Content-Length or while reading."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                await _send_413(send, self.limit)
+                return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    body = f"the request body is larger than this service's limit of {limit} bytes\n".encode()
+    await send({
+        "type": "http.response.start",
+        "status": 413,
+        "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())],
+    })
+    await send({"type": "http.response.body", "body": body})
+
+
+def make_pool(settings: Settings) -> QueryPool:
+    return QueryPool(
+        sources=sources_for(settings),
+        store_dir=str(settings.store_dir) if settings.store_dir else None,
+        workers=settings.workers,
+        timeout=settings.timeout,
+        max_result_bytes=settings.max_result_bytes,
+    )
+
+
+def create_app(settings: Settings | None = None, *, pool: QueryPool | None = None) -> FastAPI:
+    """The service for ``settings``; ``pool`` may be one whose data is already loaded."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        nonlocal pool
+        pool = pool or make_pool(settings)
+        await pool.start()
+        app.state.pool = pool
+        try:
+            yield
+        finally:
+            await pool.stop()
+
+    app = FastAPI(
+        title="atmp-graph",
+        version=__version__,
+        description="Knowledge graph of CAR-T and TCR-T cell therapies as gene therapy medicinal products.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=settings.cors_allow_credentials,
+        allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
+        allow_headers=["Accept", "Content-Type", "Authorization"],
+    )
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.include_router(sparql_router())
+    app.include_router(home_router())
+
+    @app.get("/health", tags=["service"], summary="Liveness and readiness")
+    def health(pool: PoolDep) -> dict[str, Any]:
+        graphs: dict[str, int] = pool.status.get("graphs", {})
+        return {
+            "status": "ok" if pool.ready else "degraded",
+            "ready": pool.ready,
+            "version": __version__,
+            "triples": sum(graphs.values()),
+            "graphs": graphs,
+            "load_seconds": pool.status.get("load_seconds"),
+            "workers": pool.worker_counts(),
+            "query_timeout_seconds": pool.timeout,
+        }
+
+    return app

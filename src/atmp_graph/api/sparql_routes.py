@@ -1,0 +1,134 @@
+"""SPARQL 1.1 Query Protocol at ``/sparql`` (https://www.w3.org/TR/sparql11-protocol/).
+
+Three ways to send a query (GET ``?query=``, POST form, POST ``application/sparql-query``),
+``default-graph-uri`` / ``named-graph-uri`` in any number, results negotiated by
+``Accept`` (or a ``format`` parameter) and streamed from a query worker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+
+from atmp_graph.api.deps import PoolDep, SettingsDep
+from atmp_graph.api.errors import ApiError
+from atmp_graph.api.service_description import RDFLIB_FORMATS, describe_service
+from atmp_graph.engine.pool import QueryRequest
+from atmp_graph.negotiation import GRAPH_TYPES, choose, media_type_for_format
+from atmp_graph.query_safety import check as check_federation
+
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
+_FORM = "application/x-www-form-urlencoded"
+_QUERY_BODY = "application/sparql-query"
+_UPDATE_BODY = "application/sparql-update"
+
+
+@dataclass
+class ProtocolRequest:
+    """The parameters of one protocol request, whichever way they came."""
+
+    params: list[tuple[str, str]]
+    query_from_body: str | None = None
+
+    def all(self, name: str) -> list[str]:
+        return [value for key, value in self.params if key == name]
+
+    def one(self, name: str) -> str | None:
+        values = self.all(name)
+        if len(values) > 1:
+            raise ApiError(400, f"the parameter {name!r} was given {len(values)} times; give it once")
+        return values[0] if values else None
+
+    def graphs(self, name: str) -> list[str] | None:
+        values = self.all(name)
+        for iri in values:
+            if not _ABSOLUTE_IRI.match(iri):
+                raise ApiError(400, f"{name} {iri!r} is not an absolute IRI")
+        return values or None
+
+
+def _parse_form(body: bytes) -> list[tuple[str, str]]:
+    try:
+        return parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise ApiError(400, "the form body is not valid UTF-8") from None
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def _read_request(request: Request) -> ProtocolRequest:
+    url_params = list(request.query_params.multi_items())
+    if request.method == "GET":
+        return ProtocolRequest(url_params)
+    content_type = _content_type(request)
+    body = await request.body()
+    if content_type == _FORM:
+        return ProtocolRequest(url_params + _parse_form(body))
+    if content_type == _QUERY_BODY:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ApiError(400, "the query body is not valid UTF-8") from None
+        return ProtocolRequest(url_params, query_from_body=text)
+    if content_type == _UPDATE_BODY:
+        raise ApiError(403, "SPARQL Update is disabled on this service: writes are off unless enabled")
+    raise ApiError(
+        400,
+        f"unsupported Content-Type {content_type or '(none)'!r} for POST /sparql; use {_FORM}, "
+        f"{_QUERY_BODY} or {_UPDATE_BODY}",
+    )
+
+
+def _service_description(request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
+    offers = GRAPH_TYPES + ("text/html",)
+    fmt = request.query_params.get("format")
+    media_type = media_type_for_format(fmt, "graph") if fmt else choose(request.headers.get("accept"), offers)
+    if media_type == "text/html":
+        return RedirectResponse("/", status_code=303)
+    if media_type is None:
+        raise ApiError(406, "the service description is available as " + ", ".join(GRAPH_TYPES))
+    endpoint = str(request.url_for("sparql_query"))
+    graph = describe_service(
+        endpoint, pool.status.get("graphs", {}), federation=bool(settings.federation_allow_list)
+    )
+    body = graph.serialize(format=RDFLIB_FORMATS[media_type])
+    return Response(body, media_type=media_type, headers={"Vary": "Accept"})
+
+
+def sparql_router() -> APIRouter:
+    router = APIRouter(tags=["SPARQL"])
+
+    @router.api_route("/sparql", methods=["GET", "POST"], name="sparql_query", summary="SPARQL 1.1 Query Protocol")
+    async def sparql(request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
+        """Run a SPARQL query; without one, describe the service (SPARQL 1.1 Service Description)."""
+        protocol = await _read_request(request)
+        if protocol.all("update"):
+            raise ApiError(403, "SPARQL Update is disabled on this service: writes are off unless enabled")
+        query = protocol.query_from_body if protocol.query_from_body is not None else protocol.one("query")
+        if protocol.query_from_body is not None and protocol.all("query"):
+            raise ApiError(400, "give the query either in the body or as the 'query' parameter, not both")
+        if query is None:
+            if request.method == "POST":
+                raise ApiError(400, "missing the 'query' parameter")
+            return _service_description(request, pool, settings)
+        if not query.strip():
+            raise ApiError(400, "the 'query' parameter is empty")
+        check_federation(query, allow=settings.federation_allow_list)
+        result = await pool.execute(
+            QueryRequest(
+                query=query,
+                default_graphs=protocol.graphs("default-graph-uri"),
+                named_graphs=protocol.graphs("named-graph-uri"),
+                accept=request.headers.get("accept"),
+                format=protocol.one("format"),
+            )
+        )
+        return StreamingResponse(result.chunks, media_type=result.media_type, headers={"Vary": "Accept"})
+
+    return router

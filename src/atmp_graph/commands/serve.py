@@ -1,0 +1,75 @@
+"""``atmp-graph serve``: run the SPARQL service."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from atmp_graph.engine.pool import StoreLoadError
+from atmp_graph.settings import Settings
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve the ontology and KB over HTTP (SPARQL 1.1 Protocol)",
+        description="Serve the bundled ontology and knowledge base, plus any --data files, as a SPARQL 1.1 "
+        "endpoint at /sparql. Options not given on the command line come from ATMP_GRAPH_* environment "
+        "variables, then defaults.",
+    )
+    parser.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="TCP port (default 8000; 0 picks a free one)")
+    parser.add_argument("--store", type=Path, metavar="DIR", help="keep a persistent on-disk store in DIR; "
+                        "a restart reuses it without re-parsing unless the sources changed")
+    parser.add_argument("--data", type=Path, nargs="+", action="extend", metavar="FILE",
+                        help="extra RDF files to serve, each in a named graph of its own")
+    parser.add_argument("--no-bundled", action="store_true", help="do not load the bundled ontology and KB")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS",
+                        help="stop queries that run longer than this (default 30)")
+    parser.add_argument("--workers", type=int, help="query worker processes (default 2 per CPU)")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    parser.set_defaults(func=run)
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Environment and defaults, overridden by the options given."""
+    overrides: dict[str, Any] = {}
+    for option, field in [("host", "host"), ("port", "port"), ("store", "store_dir"),
+                          ("timeout", "timeout"), ("workers", "workers"), ("data", "data_files")]:
+        value = getattr(args, option, None)
+        if value is not None:
+            overrides[field] = value
+    if getattr(args, "no_bundled", False):
+        overrides["bundled"] = False
+    return Settings(**overrides)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from atmp_graph.api.app import create_app, make_pool
+
+    try:
+        settings = settings_from_args(args)
+    except ValidationError as error:
+        print(f"atmp-graph serve: invalid settings:\n{error}", file=sys.stderr)
+        return 2
+    for path in settings.data_files:
+        if not path.is_file():
+            print(f"atmp-graph serve: data file not found: {path}", file=sys.stderr)
+            return 2
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    pool = make_pool(settings)
+    try:
+        pool.load()  # parse before listening, so a bad file is reported plainly
+    except StoreLoadError as error:
+        print(f"atmp-graph serve: could not load the data: {error}", file=sys.stderr)
+        return 2
+    uvicorn.run(create_app(settings, pool=pool), host=settings.host, port=settings.port,
+                log_level=args.log_level, timeout_graceful_shutdown=5)
+    return 0

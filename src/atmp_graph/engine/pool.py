@@ -1,0 +1,255 @@
+"""The server side of the query workers: start the zygote, keep workers ready, enforce deadlines.
+
+A query takes an idle worker, sends its request and reads the header, then the data
+frames, each read bounded by the query's deadline. A worker that passes its deadline,
+fails, or whose client went away mid-stream is killed (its work really stops) and
+replaced by a fresh fork; the others keep serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from atmp_graph.engine.wire import LENGTH_SIZE, recv_exactly, recv_message, send_message, unpack_length
+from atmp_graph.store import Source
+
+log = logging.getLogger(__name__)
+
+
+class QueryFailed(Exception):
+    """A query that could not be answered; ``code`` says why (syntax, timeout, ...)."""
+
+    def __init__(self, code: str, message: str, *, offered: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.offered = tuple(offered)
+
+
+class StoreLoadError(RuntimeError):
+    """The zygote could not load the data (a syntax error in a source file, a bad store dir)."""
+
+
+@dataclass
+class QueryRequest:
+    query: str
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    accept: str | None = None
+    format: str | None = None
+
+
+@dataclass
+class _Worker:
+    pid: int
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        self.writer.close()
+
+
+@dataclass
+class QueryStream:
+    """An answered query: its media type and an async iterator over the result bytes."""
+
+    media_type: str
+    kind: str
+    chunks: AsyncIterator[bytes]
+
+
+class QueryPool:
+    """Pre-forked query workers over one loaded store."""
+
+    def __init__(
+        self,
+        *,
+        sources: Sequence[Source],
+        store_dir: str | None,
+        workers: int,
+        timeout: float,
+        max_result_bytes: int,
+    ) -> None:
+        self._sources = list(sources)
+        self._store_dir = store_dir
+        self._size = workers
+        self.timeout = timeout
+        self._max_result_bytes = max_result_bytes
+        self._control: socket.socket | None = None
+        self._control_lock = threading.Lock()
+        self._zygote: subprocess.Popen[bytes] | None = None
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._busy = 0
+        self._replacements: set[asyncio.Task[None]] = set()
+        self.status: dict[str, Any] = {}
+
+    # -- life cycle ----------------------------------------------------------
+    async def start(self) -> None:
+        """Start the zygote and load the data (unless done already), then fork the workers."""
+        if self._zygote is None:
+            await asyncio.to_thread(self.load)
+        for worker in await asyncio.gather(*(self._fork() for _ in range(self._size))):
+            self._idle.put_nowait(worker)
+
+    def load(self) -> None:
+        """Start the zygote and wait until it has loaded the data; ``StoreLoadError`` if it cannot."""
+        ours, theirs = socket.socketpair()
+        self._zygote = subprocess.Popen(
+            [sys.executable, "-m", "atmp_graph.engine.zygote", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        self._control = ours
+        send_message(ours, {
+            "sources": [[str(s.path), s.graph] for s in self._sources],
+            "store_dir": self._store_dir,
+        })
+        status = recv_message(ours)
+        if status["status"] != "ready":
+            self._zygote.wait()
+            raise StoreLoadError(status.get("message", "the store could not be loaded"))
+        self.status = status
+
+    async def stop(self) -> None:
+        for task in list(self._replacements):
+            task.cancel()
+        while not self._idle.empty():
+            self._idle.get_nowait().kill()
+        if self._control is not None:
+            with contextlib.suppress(OSError):
+                send_message(self._control, {"op": "stop"})
+            self._control.close()
+        if self._zygote is not None:
+            try:
+                await asyncio.to_thread(self._zygote.wait, 5)
+            except subprocess.TimeoutExpired:
+                self._zygote.kill()
+
+    @property
+    def ready(self) -> bool:
+        return self._zygote is not None and self._zygote.poll() is None
+
+    def worker_counts(self) -> dict[str, int]:
+        return {"size": self._size, "idle": self._idle.qsize(), "busy": self._busy}
+
+    # -- workers -------------------------------------------------------------
+    def _fork_blocking(self) -> tuple[int, socket.socket]:
+        assert self._control is not None
+        with self._control_lock:
+            send_message(self._control, {"op": "fork"})
+            data, fds, _flags, _addr = socket.recv_fds(self._control, 4096, 1)
+            if not fds:
+                raise StoreLoadError("the zygote did not hand over a worker")
+            length = unpack_length(data[:LENGTH_SIZE])
+            payload = data[LENGTH_SIZE:]
+            if len(payload) < length:
+                payload += recv_exactly(self._control, length - len(payload))
+        reply = json.loads(payload)
+        return int(reply["pid"]), socket.socket(fileno=fds[0])
+
+    async def _fork(self) -> _Worker:
+        pid, sock = await asyncio.to_thread(self._fork_blocking)
+        sock.setblocking(False)
+        reader, writer = await asyncio.open_unix_connection(sock=sock, limit=2**26)
+        return _Worker(pid, reader, writer)
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` and fork a fresh one in the background."""
+        worker.kill()
+
+        async def replace() -> None:
+            try:
+                self._idle.put_nowait(await self._fork())
+            except (OSError, StoreLoadError) as error:
+                log.error("could not replace a query worker: %s", error)
+
+        task = asyncio.create_task(replace())
+        self._replacements.add(task)
+        task.add_done_callback(self._replacements.discard)
+
+    # -- queries -------------------------------------------------------------
+    async def execute(self, request: QueryRequest) -> QueryStream:
+        """Run ``request``; raises ``QueryFailed`` for anything found before the first bytes."""
+        deadline = time.monotonic() + self.timeout
+        try:
+            worker = await asyncio.wait_for(self._idle.get(), self.timeout)
+        except TimeoutError:
+            raise QueryFailed(
+                "timeout", f"no query worker became free within the time limit of {self.timeout:g} s"
+            ) from None
+        self._busy += 1
+        try:
+            message = {
+                "op": "query",
+                "query": request.query,
+                "default_graphs": request.default_graphs,
+                "named_graphs": request.named_graphs,
+                "accept": request.accept,
+                "format": request.format,
+                "max_result_bytes": self._max_result_bytes,
+            }
+            payload = json.dumps(message).encode()
+            worker.writer.write(len(payload).to_bytes(4, "big") + payload)
+            header = await self._read_message(worker, deadline)
+        except BaseException:
+            self._busy -= 1
+            self._replace(worker)
+            raise
+        if header["status"] != "ok":
+            self._busy -= 1
+            self._idle.put_nowait(worker)
+            raise QueryFailed(header["code"], header["message"], offered=header.get("offered", ()))
+        return QueryStream(header["media_type"], header["kind"], self._stream(worker, deadline))
+
+    async def _stream(self, worker: _Worker, deadline: float) -> AsyncIterator[bytes]:
+        finished = False
+        try:
+            while True:
+                length = unpack_length(await self._read(worker, LENGTH_SIZE, deadline))
+                if length == 0:
+                    break
+                yield await self._read(worker, length, deadline)
+            trailer = await self._read_message(worker, deadline)
+            finished = True
+            if trailer["status"] != "ok":
+                raise QueryFailed(trailer["code"], trailer["message"])
+        finally:
+            self._busy -= 1
+            if finished:
+                self._idle.put_nowait(worker)
+            else:  # timed out, failed, or the client went away: stop the work for real
+                self._replace(worker)
+
+    async def _read(self, worker: _Worker, size: int, deadline: float) -> bytes:
+        remaining = deadline - time.monotonic()
+        try:
+            if remaining <= 0:
+                raise TimeoutError
+            return await asyncio.wait_for(worker.reader.readexactly(size), remaining)
+        except TimeoutError:
+            raise QueryFailed(
+                "timeout", f"the query ran past this service's time limit of {self.timeout:g} s and was stopped"
+            ) from None
+        except asyncio.IncompleteReadError:
+            raise QueryFailed("worker_failed", "the query worker ended unexpectedly") from None
+
+    async def _read_message(self, worker: _Worker, deadline: float) -> dict[str, Any]:
+        length = unpack_length(await self._read(worker, LENGTH_SIZE, deadline))
+        message: dict[str, Any] = json.loads(await self._read(worker, length, deadline))
+        return message

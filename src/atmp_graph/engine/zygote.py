@@ -1,0 +1,103 @@
+"""The zygote: a single-threaded process that owns the loaded store and forks workers.
+
+Run as ``python -m atmp_graph.engine.zygote FD`` by :mod:`atmp_graph.engine.pool`,
+with ``FD`` one end of a Unix socket pair. Forking is safe here because this process
+never runs a second thread; it never holds an open on-disk (RocksDB) store while it
+forks: with ``store_dir`` it loads or checks the store, closes it, and each worker
+opens it read-only.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from atmp_graph.engine import worker
+from atmp_graph.engine.wire import ChannelClosed, recv_message, send_message
+from atmp_graph.loading import build_store
+from atmp_graph.store import GraphStore, Source
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (no orphaned workers)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the closed channel still ends us
+        pass
+
+
+def load(config: dict[str, Any]) -> tuple[GraphStore | None, dict[str, Any]]:
+    """Build the store; returns it (None when on disk, reopened per worker) and a status."""
+    started = time.perf_counter()
+    sources = [Source(Path(path), graph) for path, graph in config["sources"]]
+    store_dir = config.get("store_dir")
+    store, reloaded = build_store(sources, store_dir=Path(store_dir) if store_dir else None)
+    sizes = store.graph_sizes()
+    status = {
+        "status": "ready",
+        "graphs": sizes,
+        "load_seconds": round(time.perf_counter() - started, 3),
+        "reloaded": reloaded,
+    }
+    if store_dir:
+        del store
+        gc.collect()  # drops the last reference: RocksDB is closed before any fork
+        return None, status
+    return store, status
+
+
+def fork_worker(control: socket.socket, store: GraphStore | None, store_dir: str | None) -> None:
+    """Fork a worker and hand the server its end of the worker's channel."""
+    server_end, worker_end = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:  # the worker
+        control.close()
+        server_end.close()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        die_with_parent()
+        try:
+            worker_store = store if store is not None else GraphStore.read_only(Path(str(store_dir)))
+            worker.serve(worker_store, worker_end)
+        finally:
+            os._exit(0)
+    worker_end.close()
+    payload = b'{"status": "ok", "pid": %d}' % pid
+    socket.send_fds(control, [len(payload).to_bytes(4, "big") + payload], [server_end.fileno()])
+    server_end.close()
+
+
+def main(argv: list[str]) -> int:
+    control = socket.socket(fileno=int(argv[1]))
+    die_with_parent()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped automatically
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when we stop
+    config = recv_message(control)
+    try:
+        store, status = load(config)
+    except (SyntaxError, OSError, ValueError) as error:
+        send_message(control, {"status": "error", "message": str(error)})
+        return 2
+    send_message(control, status)
+    while True:
+        try:
+            request = recv_message(control)
+        except ChannelClosed:
+            return 0
+        if request["op"] == "fork":
+            fork_worker(control, store, config.get("store_dir"))
+        elif request["op"] == "stop":
+            return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,50 @@
+"""Service settings: one typed class, read from ``ATMP_GRAPH_*`` environment variables
+and overridden by the command line. Unsafe combinations are refused at start-up.
+
+>>> Settings(timeout=5).timeout
+5.0
+>>> Settings(cors_origins=["*"], cors_allow_credentials=True)
+Traceback (most recent call last):
+...
+pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings
+...
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from atmp_graph.namespaces import BUNDLED_ONTOLOGY_DIR
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATMP_GRAPH_", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    store_dir: Path | None = Field(default=None, description="persistent on-disk store; in memory when unset")
+    data_files: list[Path] = Field(default_factory=list, description="extra RDF files, one named graph each")
+    bundled: bool = Field(default=True, description="serve the bundled ontology and KB")
+    ontology_dir: Path = BUNDLED_ONTOLOGY_DIR
+    timeout: float = Field(default=30.0, gt=0, description="seconds a query may run before it is stopped")
+    workers: int = Field(default_factory=lambda: max(2, 2 * (os.cpu_count() or 1)), ge=1, le=256)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_result_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    cors_allow_credentials: bool = False
+    federation_allow_list: list[str] = Field(
+        default_factory=list, description="SERVICE / LOAD targets allowed (exact IRIs, or prefixes ending in /)"
+    )
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            raise ValueError("CORS with credentials needs explicit origins, never '*'")
+        for target in self.federation_allow_list:
+            if not target.startswith(("http://", "https://")):
+                raise ValueError(f"federation allow-list entries must be http(s) IRIs, not {target!r}")
+        return self
