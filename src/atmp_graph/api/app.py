@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None, *, pool: QueryPool | None = Non
             "triples": sum(graphs.values()),
             "graphs": graphs,
             "load_seconds": pool.status.get("load_seconds"),
+            "reloaded": pool.status.get("reloaded"),
             "workers": pool.worker_counts(),
             "query_timeout_seconds": pool.timeout,
         }

@@ -7,24 +7,46 @@ Three ways to send a query (GET ``?query=``, POST form, POST ``application/sparq
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.types import Send
 
 from atmp_graph.api.deps import PoolDep, SettingsDep
 from atmp_graph.api.errors import ApiError
 from atmp_graph.api.service_description import RDFLIB_FORMATS, describe_service
-from atmp_graph.engine.pool import QueryRequest
+from atmp_graph.engine.pool import QueryFailed, QueryRequest
 from atmp_graph.negotiation import GRAPH_TYPES, choose, media_type_for_format
 from atmp_graph.query_safety import check as check_federation
+
+log = logging.getLogger(__name__)
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
 _FORM = "application/x-www-form-urlencoded"
 _QUERY_BODY = "application/sparql-query"
 _UPDATE_BODY = "application/sparql-update"
+
+
+class ResultStream(StreamingResponse):
+    """Streams a result; a failure after the status was sent cuts the response short.
+
+    A client then sees an incomplete body (a protocol error), never a result that
+    merely looks complete.
+    """
+
+    async def stream_response(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        try:
+            async for chunk in self.body_iterator:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except QueryFailed as failure:
+            log.warning("result stream cut short (%s): %s", failure.code, failure.message)
+            return
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 @dataclass
@@ -129,6 +151,6 @@ def sparql_router() -> APIRouter:
                 format=protocol.one("format"),
             )
         )
-        return StreamingResponse(result.chunks, media_type=result.media_type, headers={"Vary": "Accept"})
+        return ResultStream(result.chunks, media_type=result.media_type, headers={"Vary": "Accept"})
 
     return router
