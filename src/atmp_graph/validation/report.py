@@ -13,7 +13,7 @@ result path written as a SPARQL property path, so that two engines can be compar
 >>> report.conforms, report.count(SH.Violation), r.severity_name
 (False, 1, 'violation')
 >>> len(report.to_graph())
-8
+10
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from dataclasses import dataclass, field, replace
 from typing import Literal as TypingLiteral
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
 EngineName = TypingLiteral["fast", "pyshacl"]
 SEVERITY_ORDER = (SH.Violation, SH.Warning, SH.Info)
+_NUMERIC = {XSD.integer, XSD.decimal, XSD.double, XSD.float}
 
 
 @dataclass(frozen=True)
@@ -138,4 +139,10 @@ def _term_key(term: Node | None) -> str:
         return ""
     if isinstance(term, BNode):
         return "_:"  # blank node labels differ between engines; compare them as one
+    if isinstance(term, Literal) and term.datatype in _NUMERIC:
+        # Engines keep different lexical forms ("0.0" and "0"); compare by value.
+        try:
+            return f"{float(term.toPython())!r}^^{term.datatype}"
+        except (TypeError, ValueError):
+            return str(term.n3())  # type: ignore[no-untyped-call]
     return str(term.n3())  # type: ignore[no-untyped-call]
