@@ -59,6 +59,7 @@ class ValidationResult:
     hint: str = ""
     label: str | None = None
     location: Location | None = None
+    rule: str = ""
 
     @property
     def severity_name(self) -> str:

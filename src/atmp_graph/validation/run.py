@@ -25,7 +25,7 @@ from rdflib.term import Node
 
 from atmp_graph.store import GraphStore, Source, media_type_for_path, user_sources
 from atmp_graph.validation import engine_pyshacl
-from atmp_graph.validation.explain import expected, hint
+from atmp_graph.validation.explain import expected, hint, short, short_path
 from atmp_graph.validation.fast import UnsupportedShapeError, validate_store
 from atmp_graph.validation.report import Report, ValidationResult
 from atmp_graph.validation.shapes import Shape, load_shapes, read_shapes_graph
@@ -108,6 +108,8 @@ def annotate(report: Report, store: GraphStore, shapes: Sequence[Shape], index: 
             shape, constraint = shape_constraint
             fields["expected"] = expected(constraint, result.path)
             fields["hint"] = shape.hint or hint(constraint, result.path, result.focus)
+            owner = short(shape.parent if shape.parent is not None else shape.node)
+            fields["rule"] = f"{owner} {result.component_name}" + (f" {short_path(result.path)}" if result.path else "")
             if not result.message:
                 fields["message"] = f"{result.component_name} constraint not met: expected {fields['expected']}"
         annotated.append(replace(result, **fields))  # type: ignore[arg-type]
