@@ -18,12 +18,18 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from atmp_graph.engine.wire import LENGTH_SIZE, recv_exactly, recv_message, send_message, unpack_length
+from atmp_graph.engine.wire import (
+    LENGTH_SIZE,
+    encode_message,
+    recv_exactly,
+    recv_message,
+    send_message,
+    unpack_length,
+)
 from atmp_graph.store import Source
 
 log = logging.getLogger(__name__)
@@ -186,9 +192,10 @@ class QueryPool:
     # -- queries -------------------------------------------------------------
     async def execute(self, request: QueryRequest) -> QueryStream:
         """Run ``request``; raises ``QueryFailed`` for anything found before the first bytes."""
-        deadline = time.monotonic() + self.timeout
+        deadline = asyncio.get_running_loop().time() + self.timeout
         try:
-            worker = await asyncio.wait_for(self._idle.get(), self.timeout)
+            async with asyncio.timeout_at(deadline):
+                worker = await self._idle.get()
         except TimeoutError:
             raise QueryFailed(
                 "timeout", f"no query worker became free within the time limit of {self.timeout:g} s"
@@ -204,8 +211,7 @@ class QueryPool:
                 "format": request.format,
                 "max_result_bytes": self._max_result_bytes,
             }
-            payload = json.dumps(message).encode()
-            worker.writer.write(len(payload).to_bytes(4, "big") + payload)
+            worker.writer.write(encode_message(message))
             header = await self._read_message(worker, deadline)
         except BaseException:
             self._busy -= 1
@@ -237,11 +243,9 @@ class QueryPool:
                 self._replace(worker)
 
     async def _read(self, worker: _Worker, size: int, deadline: float) -> bytes:
-        remaining = deadline - time.monotonic()
         try:
-            if remaining <= 0:
-                raise TimeoutError
-            return await asyncio.wait_for(worker.reader.readexactly(size), remaining)
+            async with asyncio.timeout_at(deadline):
+                return await worker.reader.readexactly(size)
         except TimeoutError:
             raise QueryFailed(
                 "timeout", f"the query ran past this service's time limit of {self.timeout:g} s and was stopped"

@@ -24,9 +24,13 @@ class ChannelClosed(ConnectionError):
     """The peer closed the socket (a worker that died or was killed)."""
 
 
-def send_message(sock: socket.socket, message: dict[str, Any]) -> None:
+def encode_message(message: dict[str, Any]) -> bytes:
     payload = json.dumps(message).encode()
-    sock.sendall(_LENGTH.pack(len(payload)) + payload)
+    return _LENGTH.pack(len(payload)) + payload
+
+
+def send_message(sock: socket.socket, message: dict[str, Any]) -> None:
+    sock.sendall(encode_message(message))
 
 
 def recv_exactly(sock: socket.socket, size: int) -> bytes:

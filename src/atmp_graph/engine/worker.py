@@ -12,7 +12,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from atmp_graph.engine.wire import ChannelClosed, data_frame, recv_message, send_message
+from atmp_graph.engine.wire import ChannelClosed, data_frame, encode_message, recv_message, send_message
 from atmp_graph.negotiation import NotAcceptable, ResultKind, negotiate
 from atmp_graph.store import GraphStore
 
@@ -62,10 +62,17 @@ class _FramedOutput:
             self.header_sent = True
 
     def finish(self) -> None:
-        self.flush()
-        self._send_header()
-        self._sock.sendall(data_frame(b""))
-        send_message(self._sock, {"status": "ok"})
+        """Send what is left, the end frame and the trailer, in one write for small results."""
+        message = bytearray()
+        if not self.header_sent:
+            assert self.header is not None
+            message += encode_message(self.header)
+            self.header_sent = True
+        if self._buffer:
+            message += data_frame(bytes(self._buffer))
+            self._buffer.clear()
+        message += data_frame(b"") + encode_message({"status": "ok"})
+        self._sock.sendall(message)
 
 
 def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
