@@ -18,6 +18,8 @@ from atmp_graph import __version__
 COMMAND_MODULES = [
     "atmp_graph.commands.serve",
     "atmp_graph.commands.query",
+    "atmp_graph.commands.validate",
+    "atmp_graph.commands.check",
 ]
 
 

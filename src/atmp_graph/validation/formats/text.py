@@ -42,11 +42,11 @@ def _write_result(result: ValidationResult, out: TextIO) -> None:
     where = str(result.location) if result.location else "?"
     path = f" {short_path(result.path)}" if result.path else ""
     out.write(f"    {where}: {result.severity_name}:{path} {result.message}\n")
-    found = short(result.value) if result.value is not None else "no conforming value"
+    found = f"found {short(result.value)}" if result.value is not None else ""
     if result.expected:
-        out.write(f"      expected {result.expected}; found {found}\n")
-    elif result.value is not None:
-        out.write(f"      found {found}\n")
+        out.write(f"      expected {result.expected}" + (f"; {found}" if found else "") + "\n")
+    elif found:
+        out.write(f"      {found}\n")
     if result.hint:
         out.write(f"      fix: {result.hint}\n")
     out.write(f"      rule: {result.rule or short(result.shape)} ({result.component_name})\n")

@@ -1,0 +1,160 @@
+"""``atmp-graph check``: the whole curation gate with one summary.
+
+Steps: parse every bundled file (ontology, KB, shapes, queries), reasoner
+consistency (when :mod:`atmp_graph.reasoning` offers a check and Java is present),
+SHACL validation, quality-control queries (``queries/qc/*-violation.rq`` must return
+no rows) and competency queries (``queries/*.rq`` must run). Exit codes as
+``validate``: 0 all passed, 1 a check failed, 2 a file could not be loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from atmp_graph.commands.validate import format_syntax_error, quiet_rdflib_literal_warnings, sources_for
+from atmp_graph.namespaces import BUNDLED_QUERIES_DIR, BUNDLED_SHAPES_DIR
+from atmp_graph.store import GraphStore, Source
+from atmp_graph.validation.formats import write
+from atmp_graph.validation.run import annotate, display_name, load_store, validate_store_with
+from atmp_graph.validation.shapes import load_shapes, read_shapes_graph
+from atmp_graph.validation.sourcemap import SourceIndex
+
+Status = Literal["pass", "fail", "skip", "error"]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    status: Status
+    detail: str
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="run the whole curation gate (parse, reasoning, SHACL, QC and competency queries)",
+        description="Parse every bundled file, check reasoner consistency, validate with SHACL, run the "
+        "quality-control queries (which must return no rows) and the competency queries (which must run). "
+        "Exit 0 all passed, 1 a check failed, 2 a file could not be loaded.",
+    )
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                        help="RDF files to check instead of the bundled KB (the ontology is added)")
+    parser.add_argument("--shapes", type=Path, action="append", metavar="PATH", help="shapes file or directory")
+    parser.add_argument("--queries", type=Path, default=BUNDLED_QUERIES_DIR, metavar="DIR",
+                        help="directory of competency queries, with QC queries in DIR/qc (default: queries/)")
+    parser.add_argument("--fail-on", choices=("violation", "warning", "info"), default="violation")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    quiet_rdflib_literal_warnings()
+    sources = sources_for(args.files)
+    shapes_paths: list[Path] = args.shapes or [BUNDLED_SHAPES_DIR]
+    queries_dir: Path = args.queries
+    steps: list[Step] = []
+    try:
+        store = load_store(sources)
+        shapes_graph = read_shapes_graph(shapes_paths)
+        queries = {p: p.read_text(encoding="utf-8") for p in sorted(queries_dir.glob("*.rq"))}
+        qc_queries = {p: p.read_text(encoding="utf-8") for p in sorted((queries_dir / "qc").glob("*.rq"))}
+    except SyntaxError as error:
+        _print_steps([Step("parse", "error", format_syntax_error(error))])
+        return 2
+    except OSError as error:
+        _print_steps([Step("parse", "error", str(error))])
+        return 2
+    steps.append(Step("parse", "pass", f"{len(sources)} data files, {len(queries) + len(qc_queries)} queries, "
+                      f"{len(shapes_graph)} shape triples"))
+    steps.append(_reasoning(sources))
+    report = validate_store_with(store, shapes_graph)
+    if report.results:
+        index = SourceIndex.from_files([(s.path, display_name(s.path)) for s in sources])
+        report = annotate(report, store, load_shapes(shapes_graph), index)
+        write(report, "text", sys.stdout)
+    failed = report.failed(fail_on=args.fail_on)
+    steps.append(Step("shacl", "fail" if failed else "pass",
+                      f"{len(report.results)} result(s), engine {report.engine}"))
+    steps.extend(_qc_steps(store, qc_queries))
+    steps.append(_competency(store, queries))
+    _print_steps(steps)
+    return 1 if any(step.status in ("fail", "error") for step in steps) else 0
+
+
+def _reasoning(sources: list[Source]) -> Step:
+    """The reasoner's consistency check, if the reasoning package offers one."""
+    check: Callable[..., Any] | None = None
+    for module_name in ("atmp_graph.reasoning.consistency", "atmp_graph.reasoning"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        check = getattr(module, "check_consistency", None)
+        if check is not None:
+            break
+    if check is None:
+        return Step("reasoning", "skip", "atmp_graph.reasoning has no check_consistency() yet")
+    if shutil.which("java") is None:
+        return Step("reasoning", "skip", "Java is missing: the HermiT reasoner needs a Java runtime (make java)")
+    try:
+        outcome = check([s.path for s in sources])
+    except (OSError, RuntimeError, ValueError) as error:
+        return Step("reasoning", "error", f"reasoner failed: {error}")
+    consistent = getattr(outcome, "consistent", outcome)
+    detail = str(getattr(outcome, "message", "") or ("consistent" if consistent else "inconsistent"))
+    return Step("reasoning", "pass" if consistent else "fail", detail)
+
+
+def _qc_steps(store: GraphStore, queries: dict[Path, str]) -> list[Step]:
+    steps = []
+    for path, text in queries.items():
+        try:
+            rows = list(store.select(text))
+        except (SyntaxError, ValueError, RuntimeError, OSError) as error:
+            steps.append(Step(f"qc {path.stem}", "error", str(error).splitlines()[0]))
+            continue
+        if rows:
+            for row in rows[:20]:
+                print(f"{path.name}: " + ", ".join(f"{k}={v}" for k, v in row.items()))
+        steps.append(Step(f"qc {path.stem}", "fail" if rows else "pass", f"{len(rows)} row(s)"))
+    return steps
+
+
+def _competency(store: GraphStore, queries: dict[Path, str]) -> Step:
+    failures = []
+    for path, text in queries.items():
+        try:
+            if "CONSTRUCT" in text.upper() or "DESCRIBE" in text.upper():
+                _ = store.construct(text)
+            elif _is_ask(text):
+                store.ask(text)
+            else:
+                for _row in store.select(text):
+                    pass
+        except (SyntaxError, ValueError, RuntimeError, OSError, TypeError) as error:
+            failures.append(f"{path.name}: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
+    if failures:
+        for failure in failures:
+            print(f"competency query error: {failure}")
+        return Step("competency queries", "fail", f"{len(failures)} of {len(queries)} failed to run")
+    return Step("competency queries", "pass", f"{len(queries)} ran")
+
+
+def _is_ask(text: str) -> bool:
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith(("#", "PREFIX", "prefix"))]
+    return bool(lines) and lines[0].lstrip().upper().startswith("ASK")
+
+
+def _print_steps(steps: list[Step]) -> None:
+    print("atmp-graph check")
+    for step in steps:
+        print(f"  {step.status.upper():5} {step.name}: {step.detail}")
+    worst = "FAILED" if any(s.status in ("fail", "error") for s in steps) else "PASSED"
+    print(f"gate {worst}")
+
