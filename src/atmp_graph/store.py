@@ -213,13 +213,18 @@ class GraphStore:
         choose_media_type: Callable[[ResultKind], str],
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        substitutions: dict[str, Node] | None = None,
     ) -> None:
         """Evaluate ``query`` and stream its serialisation into ``output``.
 
         ``choose_media_type(kind)`` is called once the query is parsed and its result
         kind is known; it returns the media type to write (or raises to refuse).
+        ``substitutions`` binds variables to terms before evaluation (never pasted
+        into the query text).
         """
-        results = self._run(query, default_graphs=default_graphs, named_graphs=named_graphs)
+        results = self._run(
+            query, default_graphs=default_graphs, named_graphs=named_graphs, substitutions=substitutions
+        )
         if isinstance(results, ox.QueryTriples):
             media_type = choose_media_type("graph")
             results.serialize(output, RDF_MEDIA_TYPES[media_type])

@@ -30,6 +30,9 @@ from atmp_graph.engine.wire import (
     send_message,
     unpack_length,
 )
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
 from atmp_graph.store import Source
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,7 @@ class QueryRequest:
     named_graphs: list[str] | None = None
     accept: str | None = None
     format: str | None = None
+    substitutions: dict[str, Node] | None = None
 
 
 @dataclass
@@ -210,6 +214,7 @@ class QueryPool:
                 "accept": request.accept,
                 "format": request.format,
                 "max_result_bytes": self._max_result_bytes,
+                "substitutions": {k: v.n3() for k, v in (request.substitutions or {}).items()},
             }
             worker.writer.write(encode_message(message))
             header = await self._read_message(worker, deadline)
@@ -222,6 +227,25 @@ class QueryPool:
             self._idle.put_nowait(worker)
             raise QueryFailed(header["code"], header["message"], offered=header.get("offered", ()))
         return QueryStream(header["media_type"], header["kind"], self._stream(worker, deadline))
+
+    async def read_all(self, request: QueryRequest) -> tuple[str, bytes]:
+        """The whole answer of ``request``: its media type and bytes (for small internal queries)."""
+        result = await self.execute(request)
+        return result.media_type, b"".join([chunk async for chunk in result.chunks])
+
+    async def select(self, query: str, *, substitutions: dict[str, Node] | None = None) -> list[dict[str, Node]]:
+        """Rows of a SELECT query as rdflib terms; variables bound by ``substitutions``.
+
+        For the service's own pages and catalogue: the query runs in a worker with the
+        same deadline as any other.
+        """
+        _, body = await self.read_all(QueryRequest(query, format="json", substitutions=substitutions))
+        return parse_json_results(body)
+
+    async def construct(self, query: str, *, substitutions: dict[str, Node] | None = None) -> Graph:
+        """The graph of a CONSTRUCT or DESCRIBE query, variables bound by ``substitutions``."""
+        _, body = await self.read_all(QueryRequest(query, format="ntriples", substitutions=substitutions))
+        return Graph().parse(data=body, format="nt")
 
     async def _stream(self, worker: _Worker, deadline: float) -> AsyncIterator[bytes]:
         finished = False
@@ -257,3 +281,25 @@ class QueryPool:
         length = unpack_length(await self._read(worker, LENGTH_SIZE, deadline))
         message: dict[str, Any] = json.loads(await self._read(worker, length, deadline))
         return message
+
+
+def parse_json_results(body: bytes) -> list[dict[str, Node]]:
+    """SPARQL 1.1 JSON results as rows of rdflib terms (unbound variables left out).
+
+    >>> parse_json_results(b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"uri","value":"http://a"}}]}}')
+    [{'x': rdflib.term.URIRef('http://a')}]
+    """
+    document = json.loads(body)
+    rows = []
+    for binding in document["results"]["bindings"]:
+        row: dict[str, Node] = {}
+        for name, term in binding.items():
+            if term["type"] == "uri":
+                row[name] = URIRef(term["value"])
+            elif term["type"] == "bnode":
+                row[name] = BNode(term["value"])
+            else:
+                row[name] = Literal(term["value"], lang=term.get("xml:lang"),
+                                    datatype=URIRef(term["datatype"]) if "datatype" in term else None)
+        rows.append(row)
+    return rows

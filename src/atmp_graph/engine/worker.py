@@ -12,6 +12,9 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+from rdflib.term import Node
+from rdflib.util import from_n3
+
 from atmp_graph.engine.wire import ChannelClosed, data_frame, encode_message, recv_message, send_message
 from atmp_graph.negotiation import NotAcceptable, ResultKind, negotiate
 from atmp_graph.store import GraphStore
@@ -79,6 +82,19 @@ def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"status": "error", "code": code, "message": message, **extra}
 
 
+def _substitutions(encoded: dict[str, str] | None) -> dict[str, Node] | None:
+    """Variable bindings sent as N-Triples terms, back to rdflib terms."""
+    if not encoded:
+        return None
+    terms = {}
+    for name, text in encoded.items():
+        term = from_n3(text)
+        if not isinstance(term, Node):
+            raise ValueError(f"bad term for ?{name}: {text!r}")
+        terms[name] = term
+    return terms
+
+
 def run_query(store: GraphStore, sock: socket.socket, request: dict[str, Any]) -> None:
     """Answer one query request on ``sock``."""
     output = _FramedOutput(sock, limit=int(request["max_result_bytes"]))
@@ -95,6 +111,7 @@ def run_query(store: GraphStore, sock: socket.socket, request: dict[str, Any]) -
             choose_media_type=choose,
             default_graphs=request.get("default_graphs"),
             named_graphs=request.get("named_graphs"),
+            substitutions=_substitutions(request.get("substitutions")),
         )
     except SyntaxError as error:
         reply = _error("syntax", f"SPARQL syntax error: {error}")
@@ -102,7 +119,7 @@ def run_query(store: GraphStore, sock: socket.socket, request: dict[str, Any]) -
         reply = _error("not_acceptable", str(error), offered=list(error.offered))
     except ResultTooLarge as error:
         reply = _error("too_large", str(error))
-    except (OSError, ValueError, TypeError) as error:
+    except Exception as error:  # the worker must report, never die, whatever the engine raises
         if isinstance(error.__context__, ResultTooLarge) or "larger than this service's limit" in str(error):
             reply = _error("too_large", str(error))
         else:
