@@ -37,6 +37,8 @@ def validate_graph(data: Graph, shapes: Graph) -> Report:
         allow_warnings=False,
         allow_infos=False,
     )
+    if isinstance(results_graph, Exception):  # pySHACL returns some failures instead of raising them
+        raise ValueError(f"pySHACL could not validate: {results_graph}")
     if not isinstance(results_graph, Graph):
         raise TypeError("pySHACL returned no report graph")
     results = [_result(results_graph, node) for node in results_graph.subjects(RDF.type, SH.ValidationResult)]

@@ -194,7 +194,8 @@ def _check_sparql(store: GraphStore, shape: Shape, constraint: Constraint, targe
     query = f"{constraint.prefixes}SELECT ?this ?value ?path WHERE {{ {target} {{ {inner} }} }}"
     for row in store.select(query):
         focus = row["this"]
-        value = _plain(row.get("value"))
+        # Unbound ?value: the value node is the focus node (https://www.w3.org/TR/shacl/#sparql-constraints-validation).
+        value = _plain(row.get("value", focus))
         path = row.get("path")
         bindings = {"this": focus, "value": value, "path": path}
         message = _fill(constraint.messages[0] if constraint.messages else shape.message, bindings)
