@@ -49,4 +49,4 @@ def _write_result(result: ValidationResult, out: TextIO) -> None:
         out.write(f"      {found}\n")
     if result.hint:
         out.write(f"      fix: {result.hint}\n")
-    out.write(f"      rule: {result.rule or short(result.shape)} ({result.component_name})\n")
+    out.write(f"      rule: {result.rule or short(result.shape) + ' ' + result.component_name}\n")
