@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     store_dir: Path | None = Field(default=None, description="persistent on-disk store; in memory when unset")
     data_files: list[Path] = Field(default_factory=list, description="extra RDF files, one named graph each")
     bundled: bool = Field(default=True, description="serve the bundled ontology and KB")
+    infer: bool = Field(default=True, description="materialise OWL 2 RL entailments into the inferred graph")
     ontology_dir: Path = BUNDLED_ONTOLOGY_DIR
     timeout: float = Field(default=30.0, gt=0, description="seconds a query may run before it is stopped")
     workers: int = Field(default_factory=lambda: max(2, 2 * (os.cpu_count() or 1)), ge=1, le=256)

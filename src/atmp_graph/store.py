@@ -154,16 +154,21 @@ class GraphStore:
             raise ValueError(f"{media_type} holds a dataset; load it without a target graph")
         self._store.load(data, format=fmt, to_graph=ox.NamedNode(graph), base_iri=base_iri)
 
-    def replace_with_sources(self, sources: Sequence[Source]) -> None:
-        """Clear everything and load ``sources``; an on-disk store records their fingerprint."""
+    def clear(self) -> None:
+        """Remove every graph (and the recorded fingerprint)."""
         self._store.clear()
-        self.load_sources(sources)
-        if self.path is not None:
-            self._store.flush()
-            (self.path / _FINGERPRINT_FILE).write_text(json.dumps({"fingerprint": sources_fingerprint(sources)}))
+        if self.path is not None and (self.path / _FINGERPRINT_FILE).exists():
+            (self.path / _FINGERPRINT_FILE).unlink()
+
+    def record_fingerprint(self, fingerprint: str) -> None:
+        """Flush an on-disk store and remember what it was built from."""
+        if self.path is None:
+            raise ValueError("only an on-disk store records a fingerprint")
+        self._store.flush()
+        (self.path / _FINGERPRINT_FILE).write_text(json.dumps({"fingerprint": fingerprint}))
 
     def fingerprint(self) -> str | None:
-        """The fingerprint recorded by :meth:`replace_with_sources`, if any."""
+        """The fingerprint recorded by :meth:`record_fingerprint`, if any."""
         if self.path is None or not (self.path / _FINGERPRINT_FILE).exists():
             return None
         return cast(str, json.loads((self.path / _FINGERPRINT_FILE).read_text())["fingerprint"])

@@ -72,6 +72,7 @@ def make_pool(settings: Settings) -> QueryPool:
         workers=settings.workers,
         timeout=settings.timeout,
         max_result_bytes=settings.max_result_bytes,
+        infer=settings.infer,
     )
 
 
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, *, pool: QueryPool | None = Non
             "graphs": graphs,
             "load_seconds": pool.status.get("load_seconds"),
             "reloaded": pool.status.get("reloaded"),
+            "entailment": pool.status.get("inference"),
             "workers": pool.worker_counts(),
             "query_timeout_seconds": pool.timeout,
         }

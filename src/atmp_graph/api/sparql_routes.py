@@ -20,6 +20,7 @@ from atmp_graph.api.deps import PoolDep, SettingsDep
 from atmp_graph.api.errors import ApiError
 from atmp_graph.api.service_description import RDFLIB_FORMATS, describe_service
 from atmp_graph.engine.pool import QueryFailed, QueryRequest
+from atmp_graph.namespaces import INFERRED_GRAPH
 from atmp_graph.negotiation import GRAPH_TYPES, choose, media_type_for_format
 from atmp_graph.query_safety import check as check_federation
 
@@ -116,11 +117,23 @@ def _service_description(request: Request, pool: PoolDep, settings: SettingsDep)
     if media_type is None:
         raise ApiError(406, "the service description is available as " + ", ".join(GRAPH_TYPES))
     endpoint = str(request.url_for("sparql_query"))
+    inference = pool.status.get("inference") or {}
     graph = describe_service(
-        endpoint, pool.status.get("graphs", {}), federation=bool(settings.federation_allow_list)
+        endpoint,
+        pool.status.get("graphs", {}),
+        federation=bool(settings.federation_allow_list),
+        entailment_regime=inference.get("entailment_regime"),
     )
     body = graph.serialize(format=RDFLIB_FORMATS[media_type])
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
+
+
+def _wants_inference(value: str | None) -> bool:
+    if value is None or value.lower() in ("true", "1", "yes"):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    raise ApiError(400, f"infer must be true or false, not {value!r}")
 
 
 def sparql_router() -> APIRouter:
@@ -142,11 +155,17 @@ def sparql_router() -> APIRouter:
         if not query.strip():
             raise ApiError(400, "the 'query' parameter is empty")
         check_federation(query, allow=settings.federation_allow_list)
+        default_graphs = protocol.graphs("default-graph-uri")
+        named_graphs = protocol.graphs("named-graph-uri")
+        if not _wants_inference(protocol.one("infer")):
+            asserted = [g for g in pool.status.get("graphs", {}) if g != INFERRED_GRAPH]
+            default_graphs = default_graphs if default_graphs is not None else asserted
+            named_graphs = named_graphs if named_graphs is not None else asserted
         result = await pool.execute(
             QueryRequest(
                 query=query,
-                default_graphs=protocol.graphs("default-graph-uri"),
-                named_graphs=protocol.graphs("named-graph-uri"),
+                default_graphs=default_graphs,
+                named_graphs=named_graphs,
                 accept=request.headers.get("accept"),
                 format=protocol.one("format"),
             )

@@ -31,6 +31,8 @@ def add_parser(subparsers: Any) -> None:
                         help="extra RDF files, each in a named graph of its own")
     parser.add_argument("--no-bundled", action="store_true", help="do not load the bundled ontology and KB")
     parser.add_argument("--store", type=Path, metavar="DIR", help="use (or build) a persistent store in DIR")
+    parser.add_argument("--no-infer", action="store_true",
+                        help="do not materialise the OWL 2 RL entailments (asserted triples only)")
     parser.set_defaults(func=run)
 
 
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         query = read_query(args)
         check(query, allow=())
         sources = ([] if args.no_bundled else bundled_sources(BUNDLED_ONTOLOGY_DIR)) + user_sources(args.data)
-        store, _ = build_store(sources, store_dir=args.store)
+        store, _ = build_store(sources, store_dir=args.store, infer=not args.no_infer)
 
         def choose(kind: ResultKind) -> str:
             return negotiate(kind, accept=None, format=args.format)

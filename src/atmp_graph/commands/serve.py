@@ -29,6 +29,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--data", type=Path, nargs="+", action="extend", metavar="FILE",
                         help="extra RDF files to serve, each in a named graph of its own")
     parser.add_argument("--no-bundled", action="store_true", help="do not load the bundled ontology and KB")
+    parser.add_argument("--no-infer", action="store_true",
+                        help="serve asserted triples only (no OWL 2 RL materialisation into the inferred graph)")
     parser.add_argument("--timeout", type=float, metavar="SECONDS",
                         help="stop queries that run longer than this (default 30)")
     parser.add_argument("--workers", type=int, help="query worker processes (default 2 per CPU)")
@@ -46,6 +48,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             overrides[field] = value
     if getattr(args, "no_bundled", False):
         overrides["bundled"] = False
+    if getattr(args, "no_infer", False):
+        overrides["infer"] = False
     return Settings(**overrides)
 
 

@@ -94,12 +94,14 @@ class QueryPool:
         workers: int,
         timeout: float,
         max_result_bytes: int,
+        infer: bool = True,
     ) -> None:
         self._sources = list(sources)
         self._store_dir = store_dir
         self._size = workers
         self.timeout = timeout
         self._max_result_bytes = max_result_bytes
+        self._infer = infer
         self._control: socket.socket | None = None
         self._control_lock = threading.Lock()
         self._zygote: subprocess.Popen[bytes] | None = None
@@ -129,6 +131,7 @@ class QueryPool:
         send_message(ours, {
             "sources": [[str(s.path), s.graph] for s in self._sources],
             "store_dir": self._store_dir,
+            "infer": self._infer,
         })
         status = recv_message(ours)
         if status["status"] != "ready":

@@ -41,13 +41,13 @@ def load(config: dict[str, Any]) -> tuple[GraphStore | None, dict[str, Any]]:
     started = time.perf_counter()
     sources = [Source(Path(path), graph) for path, graph in config["sources"]]
     store_dir = config.get("store_dir")
-    store, reloaded = build_store(sources, store_dir=Path(store_dir) if store_dir else None)
-    sizes = store.graph_sizes()
+    store, built = build_store(sources, store_dir=Path(store_dir) if store_dir else None,
+                               infer=config.get("infer", True))
     status = {
         "status": "ready",
-        "graphs": sizes,
+        "graphs": store.graph_sizes(),
         "load_seconds": round(time.perf_counter() - started, 3),
-        "reloaded": reloaded,
+        **built,
     }
     if store_dir:
         del store
