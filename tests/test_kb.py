@@ -238,23 +238,24 @@ def test_kb_does_not_claim_the_seed_concept_abbreviations(kb: Graph) -> None:
 # --- content that users query ----------------------------------------------------------------------------
 
 
-def test_astct_grades_cover_crs_and_icans_one_to_four_with_ice_ranges(kb: Graph) -> None:
-    astct = KB.ASTCTConsensusGrading
-    grades = set(kb.subjects(ATMP.inGradingSystem, astct))
-    by_kind: dict[URIRef, dict[int, URIRef]] = {}
-    for grade in grades:
-        [level] = kb.objects(grade, ATMP.gradeLevel)
-        [toxicity] = kb.objects(grade, ATMP.gradesToxicity)
-        assert list(kb.objects(grade, ATMP.gradingCriterion)), grade
-        assert int(level) not in by_kind.setdefault(toxicity, {}), grade
-        by_kind[toxicity][int(level)] = grade
-    assert {t: sorted(levels) for t, levels in by_kind.items()} == {
+def test_astct_scales_grade_crs_and_icans_one_to_four_with_ice_ranges(kb: Graph) -> None:
+    scales = set(kb.subjects(DCTERMS.isPartOf, KB.ASTCTConsensusGrading))
+    levels: dict[URIRef, list[int]] = {}
+    for scale in scales:
+        [toxicity] = kb.objects(scale, ATMP.gradesToxicity)
+        grades = set(kb.subjects(ATMP.inGradingSystem, scale))
+        for grade in grades:
+            assert set(kb.objects(grade, ATMP.gradesToxicity)) == {toxicity}, grade
+            assert list(kb.objects(grade, ATMP.gradingCriterion)), grade
+        levels[toxicity] = sorted(int(kb.value(grade, ATMP.gradeLevel)) for grade in grades)
+    assert levels == {
         ATMP.CytokineReleaseSyndrome: [1, 2, 3, 4],
         ATMP.ImmuneEffectorCellAssociatedNeurotoxicitySyndrome: [1, 2, 3, 4],
     }
+    icans = set(kb.subjects(ATMP.inGradingSystem, KB.ASTCT_ICANS_Grading))
     ice = {
-        level: (int(kb.value(grade, ATMP.iceScoreMinimum)), int(kb.value(grade, ATMP.iceScoreMaximum)))
-        for level, grade in by_kind[ATMP.ImmuneEffectorCellAssociatedNeurotoxicitySyndrome].items()
+        int(kb.value(grade, ATMP.gradeLevel)): (int(kb.value(grade, ATMP.iceScoreMinimum)), int(kb.value(grade, ATMP.iceScoreMaximum)))
+        for grade in icans
     }
     assert ice == {1: (7, 9), 2: (3, 6), 3: (0, 2), 4: (0, 0)}
 
