@@ -260,7 +260,7 @@ def test_update_is_refused_while_writes_are_off(protocol_server: Server) -> None
         form = client.post("/sparql", data={"update": "CLEAR ALL"})
         still_there = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()
     assert direct.status_code == 403 and form.status_code == 403
-    assert "writes are off" in direct.text
+    assert "writes are disabled" in direct.text
     assert still_there["boolean"] is True
 
 

@@ -23,6 +23,7 @@ GRAPH_BASE = BASE + "graph/"
 ONTOLOGY_GRAPH = GRAPH_BASE + "ontology"
 KB_GRAPH = GRAPH_BASE + "kb"
 INFERRED_GRAPH = GRAPH_BASE + "inferred"
+CHANGES_GRAPH = GRAPH_BASE + "changes"
 
 PREFIXES: dict[str, str] = {
     "atmp": str(ATMP),

@@ -22,28 +22,10 @@ from collections.abc import Iterable
 from urllib.parse import urljoin
 
 from atmp_graph.namespaces import PREFIXES
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-  | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-  | (?P<pname>(?:[^\W\d_][\w.-]*)?:(?:[\w:%-]|\\[_~.!$&'()*+,;=/?\#@%-]|\.(?=[\w:%-]))*)
-  | (?P<word>[^\W\d][\w-]*)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
+from atmp_graph.sparql_lexer import tokens as lex
 
 class FederationRefused(PermissionError):
     """The query or update names a remote endpoint or document that is not allow-listed."""
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    return [(m.lastgroup or "other", m.group()) for m in _TOKEN.finditer(text) if m.lastgroup not in ("ws", "comment")]
 
 
 def targets(text: str) -> list[tuple[str, str]]:
@@ -51,7 +33,7 @@ def targets(text: str) -> list[tuple[str, str]]:
 
     Raises ``FederationRefused`` for a target that cannot be resolved to an IRI.
     """
-    tokens = _tokens(text)
+    tokens = [(token.kind, token.text) for token in lex(text)]
     prefixes = dict(PREFIXES)
     base: str | None = None
     found: list[tuple[str, str]] = []

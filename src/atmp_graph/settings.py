@@ -15,10 +15,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from atmp_graph.namespaces import BUNDLED_ONTOLOGY_DIR
+from atmp_graph.auth import Credentials
+from atmp_graph.namespaces import BUNDLED_ONTOLOGY_DIR, BUNDLED_SHAPES_DIR
 
 
 class Settings(BaseSettings):
@@ -37,14 +38,31 @@ class Settings(BaseSettings):
     max_result_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     cors_allow_credentials: bool = False
+    tokens: SecretStr | None = Field(default=None, description="TOKEN:ROLE pairs, comma-separated (env only)")
+    tokens_file: Path | None = Field(default=None, description="a file of TOKEN:ROLE lines")
+    reads_need_token: bool = Field(default=False, description="require a read or write token for queries too")
+    shapes_dir: Path = BUNDLED_SHAPES_DIR
     federation_allow_list: list[str] = Field(
         default_factory=list, description="SERVICE / LOAD targets allowed (exact IRIs, or prefixes ending in /)"
     )
+
+    def credentials(self) -> Credentials:
+        """The configured tokens; ``ValueError`` if they are malformed or the file is unreadable."""
+        text = self.tokens.get_secret_value() if self.tokens else ""
+        if self.tokens_file is not None:
+            text += "\n" + self.tokens_file.read_text(encoding="utf-8")
+        return Credentials.parse(text)
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
         if self.cors_allow_credentials and "*" in self.cors_origins:
             raise ValueError("CORS with credentials needs explicit origins, never '*'")
+        try:
+            credentials = self.credentials()
+        except OSError as error:
+            raise ValueError(f"cannot read the tokens file: {error}") from None
+        if self.reads_need_token and not credentials.tokens:
+            raise ValueError("reads_need_token needs at least one token")
         for target in self.federation_allow_list:
             if not target.startswith(("http://", "https://")):
                 raise ValueError(f"federation allow-list entries must be http(s) IRIs, not {target!r}")

@@ -198,7 +198,7 @@ class GraphStore:
         """Evaluate with the protocol's dataset rules (union default graph unless graphs are named)."""
         kwargs: dict[str, object] = {"prefixes": PREFIXES}
         if default_graphs is not None:
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+            kwargs["default_graph"] = [_graph_node(g) for g in default_graphs]
         elif named_graphs is not None:
             # The protocol: named-graph-uri alone gives an empty default graph.
             kwargs["default_graph"] = []
@@ -287,7 +287,132 @@ class GraphStore:
             self._store.flush()
 
 
+    # -- quad-level changes (the write path) ------------------------------------
+    def construct_quads(
+        self,
+        query: str,
+        *,
+        into_graph: str | None,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        substitutions: dict[str, Node] | None = None,
+    ) -> list[Quad]:
+        """The triples of a CONSTRUCT query as quads of ``into_graph`` (None: the default graph)."""
+        results = self._run(query, default_graphs=default_graphs, named_graphs=named_graphs, substitutions=substitutions)
+        if not isinstance(results, ox.QueryTriples):
+            raise ValueError("construct_quads() needs a CONSTRUCT query")
+        graph = ox.NamedNode(into_graph) if into_graph else ox.DefaultGraph()
+        return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in results]
+
+    def graph_quads(self, graph: str | None) -> list[Quad]:
+        """Every quad of one graph (None: the default graph)."""
+        name = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        return list(self._store.quads_for_pattern(None, None, None, name))
+
+    def parse_quads(self, data: bytes, media_type: str, *, graph: str | None, base_iri: str | None = None) -> list[Quad]:
+        """Parse RDF without adding it; ``SyntaxError`` with line and column if malformed."""
+        fmt = rdf_format(media_type)
+        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        if fmt.supports_datasets:
+            raise ValueError(f"{media_type} holds a dataset; send a graph format (Turtle, N-Triples, RDF/XML, JSON-LD)")
+        return [ox.Quad(q.subject, q.predicate, q.object, target)
+                for q in ox.parse(data, format=fmt, base_iri=base_iri)]
+
+    def apply_delta(self, *, remove: Iterable[Quad], add: Iterable[Quad]) -> tuple[list[Quad], list[Quad]]:
+        """Remove then add quads; returns what really changed (removed present, added absent)."""
+        removed = [q for q in dict.fromkeys(remove) if q in self._store]
+        for quad in removed:
+            self._store.remove(quad)
+        added = [q for q in dict.fromkeys(add) if q not in self._store]
+        self._store.extend(added)
+        return removed, added
+
+    def check_update_syntax(self, update: str, *, base_iri: str | None = None) -> None:
+        """Parse ``update`` (by running it on an empty scratch store); ``SyntaxError`` with line and column.
+
+        Callers must have refused LOAD targets first: the scratch run would fetch them.
+        """
+        try:
+            ox.Store().update(update, base_iri=base_iri, prefixes=PREFIXES)
+        except SyntaxError:
+            raise
+        except (RuntimeError, OSError, ValueError):
+            pass  # parsed; the scratch run failed on an empty store (e.g. DROP of a missing graph)
+
+    def retarget(self, quads: Iterable[Quad], graph: str | None) -> list[Quad]:
+        """The same triples in another graph (None: the default graph)."""
+        name = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        return [ox.Quad(q.subject, q.predicate, q.object, name) for q in quads]
+
+    def quads_from_triples(self, triples: Iterable[tuple[Node, Node, Node]], *, graph: str) -> list[Quad]:
+        """rdflib triples as quads of ``graph``."""
+        name = ox.NamedNode(graph)
+        return [ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), name) for s, p, o in triples]  # type: ignore[arg-type]
+
+    def copy_into(self, other: GraphStore) -> None:
+        """Copy every quad into ``other``, blank node identifiers included."""
+        other._store.extend(self._store.quads_for_pattern(None, None, None, None))
+
+    def touched_nodes(self, quads: Iterable[Quad]) -> set[Node]:
+        """The subjects and node objects of ``quads``, as rdflib terms (focus nodes of a change)."""
+        nodes: set[Node] = set()
+        for quad in quads:
+            nodes.add(_to_rdflib(quad.subject))
+            if not isinstance(quad.object, ox.Literal):
+                nodes.add(_to_rdflib(quad.object))
+        return nodes
+
+
+Quad = ox.Quad
+
+
+def encode_quad(quad: Quad) -> list[object]:
+    """A quad as JSON-ready data that keeps blank node identifiers (for the journal).
+
+    >>> q = ox.Quad(ox.BlankNode("b1"), ox.NamedNode("http://p"), ox.Literal("x", language="de"), ox.DefaultGraph())
+    >>> decode_quad(encode_quad(q)) == q
+    True
+    """
+    return [_encode_term(quad.subject), _encode_term(quad.predicate), _encode_term(quad.object),
+            None if isinstance(quad.graph_name, ox.DefaultGraph) else _encode_term(quad.graph_name)]
+
+
+def decode_quad(data: list[object]) -> Quad:
+    s, p, o, g = data
+    return ox.Quad(_decode_term(s), _decode_term(p), _decode_term(o),  # type: ignore[arg-type]
+                   ox.DefaultGraph() if g is None else _decode_term(g))  # type: ignore[arg-type]
+
+
+def _encode_term(term: object) -> list[str]:
+    if isinstance(term, ox.NamedNode):
+        return ["i", term.value]
+    if isinstance(term, ox.BlankNode):
+        return ["b", term.value]
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return ["l", term.value, "@" + term.language]
+        return ["l", term.value, term.datatype.value]
+    raise TypeError(f"cannot encode {term!r}")
+
+
+def _decode_term(data: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    assert isinstance(data, list)
+    if data[0] == "i":
+        return ox.NamedNode(data[1])
+    if data[0] == "b":
+        return ox.BlankNode(data[1])
+    if data[2].startswith("@"):
+        return ox.Literal(data[1], language=data[2][1:])
+    return ox.Literal(data[1], datatype=ox.NamedNode(data[2]))
+
 _FINGERPRINT_FILE = "atmp-graph-sources.json"
+
+
+DEFAULT_GRAPH = ""  # names the store's own default graph where a graph IRI is expected
+
+
+def _graph_node(name: str) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.DefaultGraph() if name == DEFAULT_GRAPH else ox.NamedNode(name)
 
 
 def _to_rdflib(term: object) -> Node:

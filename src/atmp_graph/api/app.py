@@ -15,6 +15,7 @@ from atmp_graph.api.deps import PoolDep
 from atmp_graph.api.errors import BodyTooLarge, install_error_handlers
 from atmp_graph.api.home import home_router
 from atmp_graph.api.sparql_routes import sparql_router
+from atmp_graph.api.write_routes import write_router
 from atmp_graph.engine.pool import QueryPool
 from atmp_graph.settings import Settings
 from atmp_graph.store import Source, bundled_sources, user_sources
@@ -73,6 +74,8 @@ def make_pool(settings: Settings) -> QueryPool:
         timeout=settings.timeout,
         max_result_bytes=settings.max_result_bytes,
         infer=settings.infer,
+        writes=settings.credentials().writes_enabled,
+        shapes_dir=str(settings.shapes_dir),
     )
 
 
@@ -108,6 +111,7 @@ def create_app(settings: Settings | None = None, *, pool: QueryPool | None = Non
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.include_router(sparql_router())
+    app.include_router(write_router())
     app.include_router(home_router())
 
     @app.get("/health", tags=["service"], summary="Liveness and readiness")
@@ -124,6 +128,7 @@ def create_app(settings: Settings | None = None, *, pool: QueryPool | None = Non
             "entailment": pool.status.get("inference"),
             "workers": pool.worker_counts(),
             "query_timeout_seconds": pool.timeout,
+            "writes_enabled": pool.writes,
         }
 
     return app

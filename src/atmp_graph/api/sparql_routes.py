@@ -10,23 +10,25 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.types import Send
 
+from atmp_graph.api.access import check_read_access
 from atmp_graph.api.deps import PoolDep, SettingsDep
 from atmp_graph.api.errors import ApiError
+from atmp_graph.api.params import absolute_iri, parse_form
+from atmp_graph.api.updates import run_update
 from atmp_graph.api.service_description import RDFLIB_FORMATS, describe_service
 from atmp_graph.engine.pool import QueryFailed, QueryRequest
 from atmp_graph.namespaces import INFERRED_GRAPH
 from atmp_graph.negotiation import GRAPH_TYPES, choose, media_type_for_format
 from atmp_graph.query_safety import check as check_federation
+from atmp_graph.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
 _FORM = "application/x-www-form-urlencoded"
 _QUERY_BODY = "application/sparql-query"
 _UPDATE_BODY = "application/sparql-update"
@@ -68,17 +70,7 @@ class ProtocolRequest:
 
     def graphs(self, name: str) -> list[str] | None:
         values = self.all(name)
-        for iri in values:
-            if not _ABSOLUTE_IRI.match(iri):
-                raise ApiError(400, f"{name} {iri!r} is not an absolute IRI")
-        return values or None
-
-
-def _parse_form(body: bytes) -> list[tuple[str, str]]:
-    try:
-        return parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-    except UnicodeDecodeError:
-        raise ApiError(400, "the form body is not valid UTF-8") from None
+        return [absolute_iri(name, iri) for iri in values] or None
 
 
 def _content_type(request: Request) -> str:
@@ -92,7 +84,7 @@ async def _read_request(request: Request) -> ProtocolRequest:
     content_type = _content_type(request)
     body = await request.body()
     if content_type == _FORM:
-        return ProtocolRequest(url_params + _parse_form(body))
+        return ProtocolRequest(url_params + parse_form(body))
     if content_type == _QUERY_BODY:
         try:
             text = body.decode("utf-8")
@@ -100,7 +92,10 @@ async def _read_request(request: Request) -> ProtocolRequest:
             raise ApiError(400, "the query body is not valid UTF-8") from None
         return ProtocolRequest(url_params, query_from_body=text)
     if content_type == _UPDATE_BODY:
-        raise ApiError(403, "SPARQL Update is disabled on this service: writes are off unless enabled")
+        try:
+            return ProtocolRequest(url_params + [("update", body.decode("utf-8"))])
+        except UnicodeDecodeError:
+            raise ApiError(400, "the update body is not valid UTF-8") from None
     raise ApiError(
         400,
         f"unsupported Content-Type {content_type or '(none)'!r} for POST /sparql; use {_FORM}, "
@@ -144,7 +139,13 @@ def sparql_router() -> APIRouter:
         """Run a SPARQL query; without one, describe the service (SPARQL 1.1 Service Description)."""
         protocol = await _read_request(request)
         if protocol.all("update"):
-            raise ApiError(403, "SPARQL Update is disabled on this service: writes are off unless enabled")
+            if request.method != "POST" or protocol.all("query"):
+                raise ApiError(400, "an update is sent by POST, without a 'query' parameter")
+            updates = protocol.all("update")
+            if len(updates) > 1:
+                raise ApiError(400, "the parameter 'update' was given 2 times; give it once")
+            return await run_update(request, pool, settings, updates[0], protocol.params)
+        check_read_access(request, settings)
         query = protocol.query_from_body if protocol.query_from_body is not None else protocol.one("query")
         if protocol.query_from_body is not None and protocol.all("query"):
             raise ApiError(400, "give the query either in the body or as the 'query' parameter, not both")

@@ -67,6 +67,7 @@ class _Worker:
     pid: int
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
+    generation: int
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -95,6 +96,8 @@ class QueryPool:
         timeout: float,
         max_result_bytes: int,
         infer: bool = True,
+        writes: bool = False,
+        shapes_dir: str | None = None,
     ) -> None:
         self._sources = list(sources)
         self._store_dir = store_dir
@@ -102,6 +105,9 @@ class QueryPool:
         self.timeout = timeout
         self._max_result_bytes = max_result_bytes
         self._infer = infer
+        self.writes = writes
+        self._shapes_dir = shapes_dir
+        self._generation = 0  # bumped by each committed write: older workers hold stale snapshots
         self._control: socket.socket | None = None
         self._control_lock = threading.Lock()
         self._zygote: subprocess.Popen[bytes] | None = None
@@ -132,6 +138,8 @@ class QueryPool:
             "sources": [[str(s.path), s.graph] for s in self._sources],
             "store_dir": self._store_dir,
             "infer": self._infer,
+            "writes": self.writes,
+            "shapes_dir": self._shapes_dir,
         })
         status = recv_message(ours)
         if status["status"] != "ready":
@@ -177,10 +185,20 @@ class QueryPool:
         return int(reply["pid"]), socket.socket(fileno=fds[0])
 
     async def _fork(self) -> _Worker:
+        # Tag with the generation known before forking: a fork racing a write is then
+        # at worst replaced once more, never taken for fresh when it is stale.
+        generation = self._generation
         pid, sock = await asyncio.to_thread(self._fork_blocking)
         sock.setblocking(False)
         reader, writer = await asyncio.open_unix_connection(sock=sock, limit=2**26)
-        return _Worker(pid, reader, writer)
+        return _Worker(pid, reader, writer, generation)
+
+    def _release(self, worker: _Worker) -> None:
+        """Put a worker back after a query, or replace it if a write made its snapshot stale."""
+        if worker.generation == self._generation:
+            self._idle.put_nowait(worker)
+        else:
+            self._replace(worker)
 
     def _replace(self, worker: _Worker) -> None:
         """Kill ``worker`` and fork a fresh one in the background."""
@@ -227,9 +245,36 @@ class QueryPool:
             raise
         if header["status"] != "ok":
             self._busy -= 1
-            self._idle.put_nowait(worker)
+            self._release(worker)
             raise QueryFailed(header["code"], header["message"], offered=header.get("offered", ()))
         return QueryStream(header["media_type"], header["kind"], self._stream(worker, deadline))
+
+    # -- writes ----------------------------------------------------------------
+    def _write_blocking(self, change: dict[str, Any]) -> dict[str, Any]:
+        assert self._control is not None
+        with self._control_lock:
+            send_message(self._control, {"op": "write", "change": change})
+            return recv_message(self._control)
+
+    async def write(self, change: dict[str, Any]) -> dict[str, Any]:
+        """Hand a write to the zygote (which runs one at a time) and refresh the workers.
+
+        When the answer comes back committed, every idle worker has been replaced by a
+        fork of the new state, so a query sent after the answer sees the change.
+        """
+        outcome = await asyncio.to_thread(self._write_blocking, change)
+        if outcome.get("status") == "committed" and outcome.get("change"):
+            self._generation += 1
+            self.status["graphs"] = outcome.pop("graphs_after")
+            stale = []
+            while not self._idle.empty():
+                stale.append(self._idle.get_nowait())
+            for worker in stale:
+                worker.kill()
+            for fresh in await asyncio.gather(*(self._fork() for _ in stale)):
+                self._idle.put_nowait(fresh)
+        outcome.pop("graphs_after", None)
+        return outcome
 
     async def read_all(self, request: QueryRequest) -> tuple[str, bytes]:
         """The whole answer of ``request``: its media type and bytes (for small internal queries)."""
@@ -265,7 +310,7 @@ class QueryPool:
         finally:
             self._busy -= 1
             if finished:
-                self._idle.put_nowait(worker)
+                self._release(worker)
             else:  # timed out, failed, or the client went away: stop the work for real
                 self._replace(worker)
 

@@ -21,8 +21,11 @@ from typing import Any
 
 from atmp_graph.engine import worker
 from atmp_graph.engine.wire import ChannelClosed, recv_message, send_message
-from atmp_graph.loading import build_store
+from atmp_graph.loading import JOURNAL_FILE, build_store
 from atmp_graph.store import GraphStore, Source
+from atmp_graph.validation.shapes import load_shapes, read_shapes_graph
+from atmp_graph.writes.journal import Journal
+from atmp_graph.writes.transaction import Change, WriteEngine, WriteRefused
 
 _PR_SET_PDEATHSIG = 1
 
@@ -37,23 +40,55 @@ def die_with_parent() -> None:
 
 
 def load(config: dict[str, Any]) -> tuple[GraphStore | None, dict[str, Any]]:
-    """Build the store; returns it (None when on disk, reopened per worker) and a status."""
+    """Build the store and a status; the store is None when workers open it from disk.
+
+    With writes enabled the zygote serves (and changes) an in-memory copy, since it must
+    never hold the on-disk store open while it forks.
+    """
     started = time.perf_counter()
     sources = [Source(Path(path), graph) for path, graph in config["sources"]]
     store_dir = config.get("store_dir")
     store, built = build_store(sources, store_dir=Path(store_dir) if store_dir else None,
                                infer=config.get("infer", True))
-    status = {
-        "status": "ready",
-        "graphs": store.graph_sizes(),
-        "load_seconds": round(time.perf_counter() - started, 3),
-        **built,
-    }
-    if store_dir:
-        del store
-        gc.collect()  # drops the last reference: RocksDB is closed before any fork
-        return None, status
-    return store, status
+    status = {"status": "ready", "graphs": store.graph_sizes(), **built}
+    if not store_dir:
+        status["load_seconds"] = round(time.perf_counter() - started, 3)
+        return store, status
+    served = None
+    if config.get("writes"):
+        served = GraphStore.in_memory()
+        store.copy_into(served)
+    del store
+    gc.collect()  # drops the last reference: RocksDB is closed before any fork
+    status["load_seconds"] = round(time.perf_counter() - started, 3)
+    return served, status
+
+
+def write_engine(store: GraphStore, config: dict[str, Any]) -> WriteEngine:
+    """The transaction engine for a writable store (shapes read once, journal beside the store)."""
+    shapes_dir = Path(config["shapes_dir"])
+    shapes = load_shapes(read_shapes_graph(sorted(shapes_dir.glob("*.ttl")))) if shapes_dir.is_dir() else []
+    store_dir = config.get("store_dir")
+    journal = Journal(Path(store_dir) / JOURNAL_FILE) if store_dir else None
+    return WriteEngine(store, shapes=shapes, journal=journal, infer=config.get("infer", True),
+                       update_base=config.get("update_base", "https://w3id.org/atmp/kb/"))
+
+
+def handle_write(engine: WriteEngine, request: dict[str, Any]) -> dict[str, Any]:
+    """Run one write; every failure becomes an answer, never a crash of the zygote."""
+    try:
+        outcome = engine.execute(Change(**request["change"]))
+    except WriteRefused as refused:
+        return {"status": "error", "http": refused.status, "message": refused.message}
+    except SyntaxError as error:
+        return {"status": "error", "http": 400, "message": f"syntax error: {error}"}
+    except ValueError as error:
+        return {"status": "error", "http": 400, "message": str(error)}
+    except Exception as error:  # an engine failure must not take the store down
+        return {"status": "error", "http": 500, "message": f"the write failed: {error}"}
+    if outcome["status"] == "committed":
+        outcome["graphs_after"] = engine.store.graph_sizes()
+    return outcome
 
 
 def fork_worker(control: socket.socket, store: GraphStore | None, store_dir: str | None) -> None:
@@ -87,6 +122,7 @@ def main(argv: list[str]) -> int:
     except (SyntaxError, OSError, ValueError) as error:
         send_message(control, {"status": "error", "message": str(error)})
         return 2
+    engine = write_engine(store, config) if store is not None and config.get("writes") else None
     send_message(control, status)
     while True:
         try:
@@ -95,6 +131,11 @@ def main(argv: list[str]) -> int:
             return 0
         if request["op"] == "fork":
             fork_worker(control, store, config.get("store_dir"))
+        elif request["op"] == "write":
+            if engine is None:
+                send_message(control, {"status": "error", "http": 403, "message": "writes are not enabled"})
+            else:
+                send_message(control, handle_write(engine, request))
         elif request["op"] == "stop":
             return 0
 

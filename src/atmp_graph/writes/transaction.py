@@ -1,0 +1,284 @@
+"""Shape-checked write transactions, run inside the zygote (the single owner of the store).
+
+A write is computed against the current state one operation at a time (each sees the
+effects of the ones before, as SPARQL Update requires), with an undo log. Then the
+entailments are recomputed and the data validated; a change that adds a SHACL
+violation is undone as a whole and refused with the new results. A committed change
+is written to the journal (fsync) before it is acknowledged, and recorded as PROV-O
+in the change-log graph. Workers never see any of this until they are replaced, so
+readers never see a half-applied change.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from atmp_graph.namespaces import CHANGES_GRAPH, INFERRED_GRAPH
+from atmp_graph.reasoning import materialise
+from atmp_graph.store import GraphStore, Quad
+from atmp_graph.validation.fast import validate_store
+from atmp_graph.validation.report import SH, ValidationResult
+from atmp_graph.validation.shapes import Shape
+from atmp_graph.writes.journal import Journal
+from atmp_graph.writes.update_plan import Operation, split_template, split_update
+
+PROV = "http://www.w3.org/ns/prov#"
+PROTECTED_GRAPHS = (INFERRED_GRAPH, CHANGES_GRAPH)
+
+
+class WriteRefused(Exception):
+    """A write that cannot be applied; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Change:
+    """One write request, as the server hands it to the zygote."""
+
+    kind: str  # update, put, post, delete
+    agent: str
+    update: str | None = None
+    graph: str | None = None  # GSP target (None: the default graph)
+    data_text: str = ""  # the body, decoded as latin-1 so it travels as JSON unchanged
+    media_type: str | None = None
+    using: list[str] = field(default_factory=list)
+    using_named: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Undo:
+    steps: list[tuple[list[Quad], list[Quad]]] = field(default_factory=list)
+
+    def record(self, removed: list[Quad], added: list[Quad]) -> None:
+        self.steps.append((removed, added))
+
+    def rollback(self, store: GraphStore) -> None:
+        for removed, added in reversed(self.steps):
+            store.apply_delta(remove=added, add=removed)
+
+    def changed(self) -> tuple[list[Quad], list[Quad]]:
+        removed = [q for step in self.steps for q in step[0]]
+        added = [q for step in self.steps for q in step[1]]
+        return removed, added
+
+
+class WriteEngine:
+    def __init__(self, store: GraphStore, *, shapes: Sequence[Shape], journal: Journal | None, infer: bool,
+                 update_base: str) -> None:
+        self.store = store
+        self.shapes = shapes
+        self.journal = journal
+        self.infer = infer
+        self.update_base = update_base
+        self._baseline = self._violations()
+
+    def _violations(self) -> dict[tuple[str, str, str, str], ValidationResult]:
+        if not self.shapes:
+            return {}
+        report = validate_store(self.store, self.shapes)
+        return {r.key(): r for r in report.results if r.severity == SH.Violation}
+
+    # -- computing the effect of a request ---------------------------------------
+    def _apply_update(self, change: Change, undo: _Undo) -> None:
+        assert change.update is not None
+        self.store.check_update_syntax(change.update, base_iri=self.update_base)
+        for operation in split_update(change.update):
+            removed, added = self._operation_delta(operation, change)
+            _refuse_protected(removed + added)
+            undo.record(*self.store.apply_delta(remove=removed, add=added))
+
+    def _operation_delta(self, op: Operation, change: Change) -> tuple[list[Quad], list[Quad]]:
+        if op.kind in ("insert_data", "delete_data"):
+            template = op.insert_template if op.kind == "insert_data" else op.delete_template
+            quads = self._instantiate(op, template or "", "{}", default_graphs=None, named_graphs=None)
+            return (quads, []) if op.kind == "delete_data" else ([], quads)
+        if op.kind in ("delete_where", "modify"):
+            if (change.using or change.using_named) and (op.using or op.using_named or op.with_graph):
+                raise WriteRefused(400, "using-graph-uri/using-named-graph-uri cannot be combined with "
+                                        "USING or WITH in the update")
+            default = op.using or change.using or ([op.with_graph] if op.with_graph else None)
+            named = op.using_named or change.using_named or None
+            where = "{" + (op.where or "") + "}"
+            remove = self._instantiate(op, op.delete_template or "", where, default_graphs=default,
+                                       named_graphs=named, with_graph=op.with_graph)
+            add = self._instantiate(op, op.insert_template or "", where, default_graphs=default,
+                                    named_graphs=named, with_graph=op.with_graph)
+            return remove, add
+        return self._graph_management(op)
+
+    def _instantiate(self, op: Operation, template: str, where: str, *, default_graphs: list[str] | None,
+                     named_graphs: list[str] | None, with_graph: str | None = None) -> list[Quad]:
+        quads: list[Quad] = []
+        for part in split_template(template, op):
+            query = f"{op.prologue}CONSTRUCT {{ {part.triples} }} WHERE {where}"
+            graph = part.graph if part.graph is not None else with_graph
+            if graph is not None and graph.startswith(("?", "$")):
+                names = self.store.select(f"{op.prologue}SELECT DISTINCT {graph} WHERE {where}",
+                                          default_graphs=default_graphs, named_graphs=named_graphs)
+                for row in names:
+                    value = row.get(graph[1:])
+                    if isinstance(value, URIRef):
+                        quads += self.store.construct_quads(query, into_graph=str(value), default_graphs=default_graphs,
+                                                            named_graphs=named_graphs, substitutions={graph[1:]: value})
+                continue
+            quads += self.store.construct_quads(query, into_graph=graph, default_graphs=default_graphs,
+                                                named_graphs=named_graphs)
+        return quads
+
+    def _graph_management(self, op: Operation) -> tuple[list[Quad], list[Quad]]:
+        named = [g for g in self.store.named_graphs() if g not in PROTECTED_GRAPHS]
+
+        def graphs(ref: str | None) -> list[str | None]:
+            if ref == "DEFAULT":
+                return [None]
+            if ref == "NAMED":
+                return list(named)
+            if ref == "ALL":
+                return [None, *named]
+            if ref in PROTECTED_GRAPHS:
+                raise WriteRefused(403, f"<{ref}> is maintained by the service and cannot be written")
+            if ref not in named and not op.silent and op.kind not in ("create",):
+                raise WriteRefused(404, f"there is no graph <{ref}>")
+            return [ref]
+
+        if op.kind in ("clear", "drop"):
+            return [q for g in graphs(op.target) for q in self.store.graph_quads(g)], []
+        if op.kind == "create":
+            if op.target in named and not op.silent:
+                raise WriteRefused(409, f"the graph <{op.target}> already exists")
+            return [], []
+        if op.kind == "load":
+            raise WriteRefused(400, f"LOAD <{op.target}> is refused: loading remote documents is not enabled")
+        source = graphs(op.target)[0]
+        destination = None if op.destination == "DEFAULT" else op.destination
+        if destination in PROTECTED_GRAPHS:
+            raise WriteRefused(403, f"<{destination}> is maintained by the service and cannot be written")
+        if source == destination:
+            return [], []
+        moved = [q for q in self.store.retarget(self.store.graph_quads(source), destination)]
+        remove: list[Quad] = []
+        if op.kind in ("copy", "move"):
+            remove += self.store.graph_quads(destination)
+        if op.kind == "move":
+            remove += self.store.graph_quads(source)
+        return remove, moved
+
+    def _apply_graph_store(self, change: Change, undo: _Undo) -> None:
+        if change.graph in PROTECTED_GRAPHS:
+            raise WriteRefused(403, f"<{change.graph}> is maintained by the service and cannot be written")
+        current = self.store.graph_quads(change.graph)
+        if change.kind == "delete":
+            if not current:
+                raise WriteRefused(404, f"there is no graph <{change.graph}>" if change.graph else "the default graph is empty")
+            undo.record(*self.store.apply_delta(remove=current, add=[]))
+            return
+        assert change.media_type is not None
+        new = self.store.parse_quads(change.data_text.encode("latin-1"), change.media_type, graph=change.graph, base_iri=change.graph)
+        undo.record(*self.store.apply_delta(remove=current if change.kind == "put" else [], add=new))
+
+    # -- the transaction ------------------------------------------------------------
+    def execute(self, change: Change) -> dict[str, Any]:
+        """Apply ``change`` if it keeps the data valid; the answer says what happened."""
+        started = time.perf_counter()
+        undo = _Undo()
+        inferred_before = self.store.graph_quads(INFERRED_GRAPH) if self.infer else []
+        try:
+            if change.kind == "update":
+                self._apply_update(change, undo)
+            else:
+                self._apply_graph_store(change, undo)
+        except BaseException:
+            undo.rollback(self.store)
+            raise
+        removed, added = undo.changed()
+        if not removed and not added:
+            return {"status": "committed", "added": 0, "removed": 0, "seconds": _since(started), "change": None}
+        if self.infer:
+            materialise(self.store)
+        violations = self._violations()
+        new = [r for key, r in violations.items() if key not in self._baseline]
+        if new:
+            undo.rollback(self.store)
+            if self.infer:
+                self.store.apply_delta(remove=self.store.graph_quads(INFERRED_GRAPH), add=inferred_before)
+            return {"status": "rejected", "results": [_result_json(r) for r in new]}
+        self._baseline = violations
+        change_id, provenance = self._provenance(change, removed, added)
+        self.store.apply_delta(remove=[], add=provenance)
+        if self.journal is not None:
+            self.journal.append(removed=removed, added=added + provenance)
+        return {
+            "status": "committed",
+            "change": change_id,
+            "added": len(added),
+            "removed": len(removed),
+            "graphs": sorted({_graph_name(q) for q in removed + added}),
+            "seconds": _since(started),
+        }
+
+    def _provenance(self, change: Change, removed: list[Quad], added: list[Quad]) -> tuple[str, list[Quad]]:
+        """The change as a ``prov:Activity`` in the change-log graph."""
+        change_iri = URIRef(f"https://w3id.org/atmp/change/{uuid.uuid4()}")
+        now = Literal(datetime.now(UTC).isoformat(timespec="milliseconds"), datatype=XSD.dateTime)
+        triples = [
+            (change_iri, RDF.type, URIRef(PROV + "Activity")),
+            (change_iri, URIRef(PROV + "wasAssociatedWith"), Literal(change.agent)),
+            (change_iri, URIRef(PROV + "endedAtTime"), now),
+            (change_iri, URIRef("http://purl.org/dc/terms/type"), Literal(change.kind)),
+            (change_iri, URIRef("https://w3id.org/atmp/ontology/triplesAdded"), Literal(len(added))),
+            (change_iri, URIRef("https://w3id.org/atmp/ontology/triplesRemoved"), Literal(len(removed))),
+        ]
+        for graph in sorted({_graph_name(q) for q in removed + added}):
+            triples.append((change_iri, URIRef(PROV + "used"), URIRef(graph) if graph else Literal("default graph")))
+        return str(change_iri), self.store.quads_from_triples(triples, graph=CHANGES_GRAPH)
+
+
+def _refuse_protected(quads: list[Quad]) -> None:
+    for quad in quads:
+        graph = _graph_name(quad)
+        if graph in PROTECTED_GRAPHS:
+            raise WriteRefused(403, f"<{graph}> is maintained by the service and cannot be written")
+
+
+def _graph_name(quad: Quad) -> str:
+    name = getattr(quad.graph_name, "value", None)
+    return str(name) if name is not None else ""
+
+
+def _since(started: float) -> float:
+    return round(time.perf_counter() - started, 4)
+
+
+def _result_json(result: ValidationResult) -> dict[str, Any]:
+    return {
+        "focus": str(result.focus),
+        "path": result.path,
+        "constraint": result.component_name,
+        "value": None if result.value is None else str(result.value),
+        "severity": result.severity_name,
+        "message": result.message,
+        "shape": str(result.shape),
+    }
+
+
+def load_journal_into(store: GraphStore, path: Path) -> int:
+    """Replay committed changes from a journal; returns how many were applied."""
+    journal = Journal(path)
+    count = 0
+    for removed, added in journal.entries():
+        store.apply_delta(remove=removed, add=added)
+        count += 1
+    return count
