@@ -139,7 +139,8 @@ def test_header_has_the_required_metadata(tbox: Graph) -> None:
     assert (ontology, RDF.type, OWL.Ontology) in tbox
     version_iri = tbox.value(ontology, OWL.versionIRI)
     version = tbox.value(ontology, OWL.versionInfo)
-    assert version_iri is not None and str(version_iri).endswith("/" + str(version))
+    assert version_iri is not None and f"/{version}/" in str(version_iri)
+    assert not str(version_iri).startswith(str(ATMP))  # a version IRI must not look like a term IRI
     for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.creator, DCTERMS.source):
         assert tbox.value(ontology, prop) is not None, prop
     assert tbox.value(ontology, DCTERMS.license) == CC_BY
@@ -184,6 +185,12 @@ def test_properties_are_declared_once_and_not_punned(tbox: Graph) -> None:
     assert undeclared == [] and punned == []
 
 
+def test_kb_uses_only_declared_ontology_terms(tbox: Graph, kb: Graph) -> None:
+    declared = {s for s in tbox.subjects() if isinstance(s, URIRef) and s.startswith(str(ATMP))}
+    used = {t for triple in kb for t in triple if isinstance(t, URIRef) and t.startswith(str(ATMP))}
+    assert sorted(used - declared) == []
+
+
 def test_classes_used_in_axioms_are_declared(tbox: Graph) -> None:
     axiom_props = (RDFS.subClassOf, RDFS.domain, RDFS.range, OWL.someValuesFrom, OWL.allValuesFrom, OWL.disjointWith)
     used = {o for p in axiom_props for o in tbox.objects(None, p) if isinstance(o, URIRef)}
@@ -204,7 +211,7 @@ def test_crest_is_deprecated_and_replaced_by_icans(tbox: Graph) -> None:
 
 def test_german_labels_where_the_official_term_is_german(tbox: Graph) -> None:
     for local in ("AdvancedTherapyMedicinalProduct", "GeneTherapyMedicinalProduct", "InvestigationalMedicinalProduct",
-                  "GeneticallyModifiedOrganism", "GoodManufacturingPractice", "DonorLymphocyteInfusion"):  # fmt: skip
+                  "GeneticallyModifiedOrganism", "GoodManufacturingPractice", "HospitalExemptionAuthorisation"):  # fmt: skip
         assert any(label.language == "de" for label in tbox.objects(ATMP[local], RDFS.label)), local
 
 
