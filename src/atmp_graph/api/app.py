@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None, *, pool: QueryPool | None = Non
             "graphs": graphs,
             "load_seconds": pool.status.get("load_seconds"),
             "reloaded": pool.status.get("reloaded"),
+            "replayed_changes": pool.status.get("replayed_changes", 0),
             "entailment": pool.status.get("inference"),
             "workers": pool.worker_counts(),
             "query_timeout_seconds": pool.timeout,
