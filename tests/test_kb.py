@@ -326,3 +326,7 @@ def test_reasoner_classifies_the_approved_products(reasoned: owlready2.World) ->
     ari = inferred_types(reasoned, "ARI0001")
     assert "HospitalExemptionProduct" in ari and "AuthorisedMedicinalProduct" not in ari
     assert "MarketingAuthorisationHolder" in inferred_types(reasoned, "NovartisEuropharm")
+    assert "InvestigationalMedicinalProduct" in inferred_types(reasoned, "Carvykti")
+    assert "InvestigationalMedicinalProduct" not in inferred_types(reasoned, "Kymriah")
+    assert {"PhaseIClinicalTrial", "EarlyPhaseClinicalTrial"} & inferred_types(reasoned, "CARTITUDE1") == {"EarlyPhaseClinicalTrial"}
+    assert "TrialSponsor" in inferred_types(reasoned, "Janssen")
