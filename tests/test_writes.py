@@ -204,3 +204,16 @@ def test_body_limit_applies_to_writes(server: Server) -> None:
         response = client.put("/store", params={"graph": "http://example.org/big"},
                               content=b"#" * (11 * 1024 * 1024), headers={**WRITE, "Content-Type": "text/turtle"})
     assert response.status_code == 413
+
+
+def test_load_from_an_allow_listed_endpoint(protocol_server: Server) -> None:
+    source = f"{protocol_server.url}/store?graph=https%3A%2F%2Fw3id.org%2Fatmp%2Fgraph%2Ffile%2Fproducts.ttl"
+    env = {**TOKENS, "ATMP_GRAPH_FEDERATION_ALLOW_LIST": json.dumps([protocol_server.url + "/"])}
+    with running_server("--no-bundled", "--no-infer", env=env) as server, server.client() as client:
+        loaded = client.post("/update", content=f"LOAD <{source}> INTO GRAPH <http://example.org/loaded>", headers=UPDATE)
+        elsewhere = client.post("/update", content=b"LOAD <http://127.0.0.1:9/x.ttl>", headers=UPDATE)
+        count = client.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <http://example.org/loaded> "
+                                                       "{ ?s ?p ?o } }"}).json()["results"]["bindings"][0]["n"]["value"]
+    assert loaded.status_code == 200, loaded.text
+    assert count == "12"
+    assert elsewhere.status_code == 400 and "allow-list" in elsewhere.text

@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import BinaryIO, cast
 
 import pyoxigraph as ox
@@ -85,7 +85,7 @@ def user_sources(paths: Iterable[Path]) -> list[Source]:
     return [Source(p, graph_for_file(p)) for p in paths]
 
 
-def media_type_for_path(path: Path) -> str:
+def media_type_for_path(path: PurePath) -> str:
     """The RDF media type of a file, from its extension; ``ValueError`` if unknown."""
     try:
         return _EXTENSIONS[path.suffix.lower()]

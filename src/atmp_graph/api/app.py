@@ -76,6 +76,8 @@ def make_pool(settings: Settings) -> QueryPool:
         infer=settings.infer,
         writes=settings.credentials().writes_enabled,
         shapes_dir=str(settings.shapes_dir),
+        load_allow_list=settings.federation_allow_list,
+        max_load_bytes=settings.max_body_bytes,
     )
 
 

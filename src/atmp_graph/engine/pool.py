@@ -98,6 +98,8 @@ class QueryPool:
         infer: bool = True,
         writes: bool = False,
         shapes_dir: str | None = None,
+        load_allow_list: Sequence[str] = (),
+        max_load_bytes: int = 10 * 2**20,
     ) -> None:
         self._sources = list(sources)
         self._store_dir = store_dir
@@ -107,6 +109,7 @@ class QueryPool:
         self._infer = infer
         self.writes = writes
         self._shapes_dir = shapes_dir
+        self._load = {"load_allow_list": list(load_allow_list), "max_load_bytes": max_load_bytes}
         self._generation = 0  # bumped by each committed write: older workers hold stale snapshots
         self._control: socket.socket | None = None
         self._control_lock = threading.Lock()
@@ -140,6 +143,7 @@ class QueryPool:
             "infer": self._infer,
             "writes": self.writes,
             "shapes_dir": self._shapes_dir,
+            **self._load,
         })
         status = recv_message(ours)
         if status["status"] != "ready":

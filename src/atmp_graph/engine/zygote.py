@@ -25,7 +25,8 @@ from atmp_graph.loading import JOURNAL_FILE, build_store
 from atmp_graph.store import GraphStore, Source
 from atmp_graph.validation.shapes import load_shapes, read_shapes_graph
 from atmp_graph.writes.journal import Journal
-from atmp_graph.writes.transaction import Change, WriteEngine, WriteRefused
+from atmp_graph.writes.errors import WriteRefused
+from atmp_graph.writes.transaction import Change, WriteEngine
 
 _PR_SET_PDEATHSIG = 1
 
@@ -71,7 +72,9 @@ def write_engine(store: GraphStore, config: dict[str, Any]) -> WriteEngine:
     store_dir = config.get("store_dir")
     journal = Journal(Path(store_dir) / JOURNAL_FILE) if store_dir else None
     return WriteEngine(store, shapes=shapes, journal=journal, infer=config.get("infer", True),
-                       update_base=config.get("update_base", "https://w3id.org/atmp/kb/"))
+                       update_base=config.get("update_base", "https://w3id.org/atmp/kb/"),
+                       load_allow_list=config.get("load_allow_list", ()),
+                       max_load_bytes=config.get("max_load_bytes", 10 * 2**20))
 
 
 def handle_write(engine: WriteEngine, request: dict[str, Any]) -> dict[str, Any]:
@@ -82,7 +85,7 @@ def handle_write(engine: WriteEngine, request: dict[str, Any]) -> dict[str, Any]
         return {"status": "error", "http": refused.status, "message": refused.message}
     except SyntaxError as error:
         return {"status": "error", "http": 400, "message": f"syntax error: {error}"}
-    except ValueError as error:
+    except (ValueError, RuntimeError, OSError) as error:  # the engine refusing this request's data
         return {"status": "error", "http": 400, "message": str(error)}
     except Exception as error:  # an engine failure must not take the store down
         return {"status": "error", "http": 500, "message": f"the write failed: {error}"}

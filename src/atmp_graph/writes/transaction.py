@@ -28,20 +28,13 @@ from atmp_graph.store import GraphStore, Quad
 from atmp_graph.validation.fast import validate_store
 from atmp_graph.validation.report import SH, ValidationResult
 from atmp_graph.validation.shapes import Shape
+from atmp_graph.writes.errors import WriteRefused
+from atmp_graph.writes.fetch import fetch_document
 from atmp_graph.writes.journal import Journal
 from atmp_graph.writes.update_plan import Operation, split_template, split_update
 
 PROV = "http://www.w3.org/ns/prov#"
 PROTECTED_GRAPHS = (INFERRED_GRAPH, CHANGES_GRAPH)
-
-
-class WriteRefused(Exception):
-    """A write that cannot be applied; ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass
@@ -77,12 +70,14 @@ class _Undo:
 
 class WriteEngine:
     def __init__(self, store: GraphStore, *, shapes: Sequence[Shape], journal: Journal | None, infer: bool,
-                 update_base: str) -> None:
+                 update_base: str, load_allow_list: Sequence[str] = (), max_load_bytes: int = 10 * 2**20) -> None:
         self.store = store
         self.shapes = shapes
         self.journal = journal
         self.infer = infer
         self.update_base = update_base
+        self.load_allow_list = tuple(load_allow_list)
+        self.max_load_bytes = max_load_bytes
         self._baseline = self._violations()
 
     def _violations(self) -> dict[tuple[str, str, str, str], ValidationResult]:
@@ -161,7 +156,15 @@ class WriteEngine:
                 raise WriteRefused(409, f"the graph <{op.target}> already exists")
             return [], []
         if op.kind == "load":
-            raise WriteRefused(400, f"LOAD <{op.target}> is refused: loading remote documents is not enabled")
+            assert op.target is not None
+            try:
+                data, media_type = fetch_document(op.target, allow=self.load_allow_list, max_bytes=self.max_load_bytes)
+                destination = None if op.destination in (None, "DEFAULT") else op.destination
+                return [], self.store.parse_quads(data, media_type, graph=destination, base_iri=op.target)
+            except (WriteRefused, SyntaxError, ValueError):
+                if op.silent:
+                    return [], []
+                raise
         source = graphs(op.target)[0]
         destination = None if op.destination == "DEFAULT" else op.destination
         if destination in PROTECTED_GRAPHS:
