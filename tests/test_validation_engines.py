@@ -79,3 +79,20 @@ def test_unsupported_feature_is_refused_not_ignored() -> None:
         ex:S sh:targetClass ex:C ; sh:or ( [ sh:datatype ex:a ] [ sh:datatype ex:b ] ) .""")
     with pytest.raises(UnsupportedShapeError, match="sh:or"):
         validate_store(GraphStore.in_memory(), load_shapes(shapes))
+
+
+def test_report_graph_writes_complex_paths_as_shacl_paths() -> None:
+    from rdflib.namespace import RDF
+
+    from atmp_graph.validation.paths import path_to_sparql
+
+    shapes_graph = read_shapes_graph([ENGINE / "shapes.ttl"])
+    store = GraphStore.in_memory()
+    store.load_data((ENGINE / "data.ttl").read_bytes(), "text/turtle", graph="urn:test:0")
+    report = validate_store(store, load_shapes(shapes_graph))
+    graph = report.to_graph()
+    results = list(graph.subjects(RDF.type, SH.ValidationResult))
+    assert len(results) == len(report.results)
+    written = {path_to_sparql(graph, p) for p in graph.objects(None, SH.resultPath)}
+    assert written == {r.path for r in report.results if r.path}
+    assert "^<http://example.org/owns>" in written  # an inverse path, written as [ sh:inversePath ... ]

@@ -23,7 +23,7 @@ from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from atmp_graph.validation.report import SH, Report, ValidationResult
-from atmp_graph.validation.shapes import path_to_sparql
+from atmp_graph.validation.paths import path_to_sparql
 
 
 def validate_graph(data: Graph, shapes: Graph) -> Report:

@@ -34,7 +34,8 @@ from rdflib.term import Node
 
 from atmp_graph.store import GraphStore
 from atmp_graph.validation.report import SH, Report, ValidationResult
-from atmp_graph.validation.shapes import Constraint, Shape, iri, load_shapes, sparql_term
+from atmp_graph.validation.paths import iri
+from atmp_graph.validation.shapes import Constraint, Shape, load_shapes, sparql_term
 
 __all__ = ["UnsupportedShapeError", "validate_store", "load_shapes"]
 

@@ -21,11 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal as TypingLiteral
 
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-SH = Namespace("http://www.w3.org/ns/shacl#")
+from atmp_graph.validation.paths import SH, path_from_sparql
+
+__all__ = ["SH", "EngineName", "Location", "Report", "ValidationResult"]
+
 
 EngineName = TypingLiteral["fast", "pyshacl"]
 SEVERITY_ORDER = (SH.Violation, SH.Warning, SH.Info)
@@ -127,12 +130,8 @@ class Report:
 
 
 def _add_path(graph: Graph, node: BNode, path: str) -> None:
-    """A simple predicate path as the IRI itself; complex paths as their SPARQL text."""
-    if path.startswith("<") and path.endswith(">") and path.count("<") == 1:
-        graph.add((node, SH.resultPath, URIRef(path[1:-1])))
-    else:
-        # Complex paths keep the SPARQL form; readers get it as a comment-like literal.
-        graph.add((node, SH.resultPath, Literal(path)))
+    """``sh:resultPath`` as a SHACL path (an IRI, or the blank-node structure of a complex path)."""
+    graph.add((node, SH.resultPath, path_from_sparql(path, graph)))
 
 
 def _term_key(term: Node | None) -> str:

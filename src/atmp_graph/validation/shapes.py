@@ -16,7 +16,6 @@ is listed in :attr:`Shape.unsupported` so callers can fall back to pyshacl.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
-from atmp_graph.validation.report import SH
+from atmp_graph.validation.paths import SH, iri, path_to_sparql
 
 # Parameter name -> its constraint component (one-parameter components).
 COMPONENTS: dict[str, URIRef] = {
@@ -53,7 +52,6 @@ COMPONENTS: dict[str, URIRef] = {
 # Core parameters the fast path does not translate (pyshacl handles them).
 UNSUPPORTED = ("node", "not", "and", "or", "xone", "qualifiedValueShape", "closed", "equals", "disjoint")
 _TARGETS = ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf")
-_SAFE_IRI = re.compile(r'^[^\x00-\x20<>"{}|^`\\]*$')
 
 
 @dataclass(frozen=True)
@@ -138,32 +136,6 @@ def load_shapes(graph: Graph) -> list[Shape]:
     return shapes
 
 
-def path_to_sparql(graph: Graph, path: Node) -> str:
-    """A SHACL path (https://www.w3.org/TR/shacl/#property-paths) as a SPARQL property path."""
-    if isinstance(path, URIRef):
-        return iri(path)
-    if (path, RDF.first, None) in graph:
-        return "/".join(_group(graph, p) for p in Collection(graph, path))
-    for predicate, operator in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
-        inner = graph.value(path, predicate)
-        if inner is not None:
-            return _group(graph, inner) + operator
-    inverse = graph.value(path, SH.inversePath)
-    if inverse is not None:
-        return "^" + _group(graph, inverse)
-    alternatives = graph.value(path, SH.alternativePath)
-    if alternatives is not None:
-        return "|".join(_group(graph, p) for p in Collection(graph, alternatives))
-    raise ValueError(f"not a SHACL path: {path!r}")
-
-
-def iri(term: URIRef) -> str:
-    """``<term>`` for a SPARQL query; ``ValueError`` for characters an IRI may not hold."""
-    if not _SAFE_IRI.match(str(term)):
-        raise ValueError(f"unsafe IRI in shapes: {str(term)!r}")
-    return f"<{term}>"
-
-
 def sparql_term(term: Node) -> str:
     """A shapes-graph constant (IRI or literal) written for a SPARQL query."""
     if isinstance(term, URIRef):
@@ -171,11 +143,6 @@ def sparql_term(term: Node) -> str:
     if isinstance(term, Literal):
         return str(term.n3())  # type: ignore[no-untyped-call]  # rdflib escapes quotes and newlines
     raise ValueError(f"a blank node cannot be a constraint parameter: {term!r}")
-
-
-def _group(graph: Graph, path: Node) -> str:
-    text = path_to_sparql(graph, path)
-    return text if isinstance(path, URIRef) else f"({text})"
 
 
 def _deactivated(graph: Graph, shape: Node) -> bool:
