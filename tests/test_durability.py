@@ -108,3 +108,23 @@ def test_concurrent_writers_and_readers() -> None:
     assert partial == []
     assert final == (writers * per_writer, writers * per_writer)
     assert len(changes) == writers * per_writer
+
+
+def test_backup_while_serving_and_restore(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    store, backup = tmp_path / "store", tmp_path / "backup"
+    args = ("--no-bundled", "--no-infer", "--store", str(store), "--data", str(DATA / "writes" / "products.ttl"))
+    with running_server(*args, env=ENV) as server, server.client() as client:
+        for index in range(3):
+            assert insert_pair(client, 1, index).status_code == 200
+        made = subprocess.run([sys.executable, "-m", "atmp_graph", "backup", str(backup), "--store", str(store)],
+                              capture_output=True, text=True, timeout=60)
+        assert made.returncode == 0, made.stderr
+        assert insert_pair(client, 1, 99).status_code == 200  # after the backup: not in it
+    restored = subprocess.run([sys.executable, "-m", "atmp_graph", "restore", str(backup), "--store", str(store)],
+                              capture_output=True, text=True, timeout=60)
+    assert restored.returncode == 0, restored.stderr
+    with running_server(*args, env=ENV) as server, server.client() as client:
+        assert counts(client) == (3, 3)

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "atmp_graph.commands.query",
     "atmp_graph.commands.validate",
     "atmp_graph.commands.check",
+    "atmp_graph.commands.backup",
 ]
 
 

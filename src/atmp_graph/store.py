@@ -157,21 +157,21 @@ class GraphStore:
     def clear(self) -> None:
         """Remove every graph (and the recorded fingerprint)."""
         self._store.clear()
-        if self.path is not None and (self.path / _FINGERPRINT_FILE).exists():
-            (self.path / _FINGERPRINT_FILE).unlink()
+        if self.path is not None and (self.path / FINGERPRINT_FILE).exists():
+            (self.path / FINGERPRINT_FILE).unlink()
 
     def record_fingerprint(self, fingerprint: str) -> None:
         """Flush an on-disk store and remember what it was built from."""
         if self.path is None:
             raise ValueError("only an on-disk store records a fingerprint")
         self._store.flush()
-        (self.path / _FINGERPRINT_FILE).write_text(json.dumps({"fingerprint": fingerprint}))
+        (self.path / FINGERPRINT_FILE).write_text(json.dumps({"fingerprint": fingerprint}))
 
     def fingerprint(self) -> str | None:
         """The fingerprint recorded by :meth:`record_fingerprint`, if any."""
-        if self.path is None or not (self.path / _FINGERPRINT_FILE).exists():
+        if self.path is None or not (self.path / FINGERPRINT_FILE).exists():
             return None
-        return cast(str, json.loads((self.path / _FINGERPRINT_FILE).read_text())["fingerprint"])
+        return cast(str, json.loads((self.path / FINGERPRINT_FILE).read_text())["fingerprint"])
 
     # -- reading -------------------------------------------------------------
     def graph_sizes(self) -> dict[str, int]:
@@ -281,6 +281,12 @@ class GraphStore:
 
     def dump_graph(self, graph: str, output: BinaryIO, media_type: str = "application/n-triples") -> None:
         self._store.dump(output, RDF_MEDIA_TYPES[media_type], from_graph=ox.NamedNode(graph))
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of an on-disk store in the new directory ``target`` (RocksDB checkpoint)."""
+        if self.path is None:
+            raise ValueError("only an on-disk store can be backed up")
+        self._store.backup(str(target))
 
     def flush(self) -> None:
         if self.path is not None:
@@ -405,7 +411,7 @@ def _decode_term(data: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
         return ox.Literal(data[1], language=data[2][1:])
     return ox.Literal(data[1], datatype=ox.NamedNode(data[2]))
 
-_FINGERPRINT_FILE = "atmp-graph-sources.json"
+FINGERPRINT_FILE = "atmp-graph-sources.json"
 
 
 DEFAULT_GRAPH = ""  # names the store's own default graph where a graph IRI is expected
