@@ -287,3 +287,13 @@ def test_cors_for_reads_without_credentials(protocol_server: Server) -> None:
     assert response.headers["access-control-allow-origin"] == "*"
     assert "access-control-allow-credentials" not in response.headers
     assert preflight.status_code == 200
+
+
+def test_query_length_limit() -> None:
+    from conftest import running_server
+
+    with running_server("--no-bundled", env={"ATMP_GRAPH_MAX_QUERY_LENGTH": "200"}) as server, server.client() as client:
+        short = client.post("/sparql", data={"query": "ASK {}"})
+        long = client.post("/sparql", data={"query": "ASK {}" + " " * 300})
+    assert short.status_code == 200
+    assert long.status_code == 413 and "200 characters" in long.text

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     workers: int = Field(default_factory=lambda: max(2, 2 * (os.cpu_count() or 1)), ge=1, le=256)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_result_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+    max_query_length: int = Field(default=100_000, ge=100, description="characters in a query or update")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     cors_allow_credentials: bool = False
     tokens: SecretStr | None = Field(default=None, description="TOKEN:ROLE pairs, comma-separated (env only)")

@@ -155,6 +155,8 @@ def sparql_router() -> APIRouter:
             return _service_description(request, pool, settings)
         if not query.strip():
             raise ApiError(400, "the 'query' parameter is empty")
+        if len(query) > settings.max_query_length:
+            raise ApiError(413, f"the query is longer than this service's limit of {settings.max_query_length} characters")
         check_federation(query, allow=settings.federation_allow_list)
         default_graphs = protocol.graphs("default-graph-uri")
         named_graphs = protocol.graphs("named-graph-uri")

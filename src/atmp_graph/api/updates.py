@@ -34,6 +34,8 @@ async def run_update(request: Request, pool: QueryPool, settings: Settings, upda
     agent = require_role(request, settings, "write")
     if not update.strip():
         raise ApiError(400, "the update is empty")
+    if len(update) > settings.max_query_length:
+        raise ApiError(413, f"the update is longer than this service's limit of {settings.max_query_length} characters")
     check_federation(update, allow=settings.federation_allow_list)
     using = [absolute_iri("using-graph-uri", v) for k, v in params if k == "using-graph-uri"]
     using_named = [absolute_iri("using-named-graph-uri", v) for k, v in params if k == "using-named-graph-uri"]
