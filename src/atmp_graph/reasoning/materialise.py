@@ -1,12 +1,18 @@
 """Materialise the OWL 2 RL entailments of the asserted graphs into the inferred graph.
 
 The rules of :mod:`atmp_graph.reasoning.rules` run as SPARQL Updates inside the store
-(pyoxigraph), to a fixpoint, with semi-naive evaluation: the first round evaluates
-every rule over everything; each later round evaluates, for every rule and every
-body atom, the variant whose atom matches only the triples new in the previous round
-(the *delta* graph) while the other atoms match everything. A derived triple is kept
-only if no asserted graph and not the inferred graph already hold it, so the inferred
-graph never repeats an asserted triple and asserted graphs are never written.
+(pyoxigraph), to a fixpoint, with semi-naive evaluation: a first round evaluates every
+rule over everything; each later round evaluates, for every rule and every body atom,
+the variant whose atom matches only the triples that are new since the previous round
+(the *delta*) while the other atoms match everything. The schema rules (scm-*) run to
+their own fixpoint first, so class and property hierarchies are closed before instance
+triples flow through them. A derived triple is kept only if no source graph and not the
+inferred graph already hold it: the inferred graph never repeats an asserted triple, and
+the source graphs are only read.
+
+While it runs, work graphs named ``<target>/work/...`` exist (see :func:`scratch_graphs`);
+callers that serve queries at the same time should materialise before publishing the
+store (the service does it at load, and after each write under its write lock).
 
 >>> from atmp_graph.store import GraphStore
 >>> store = GraphStore.in_memory()
@@ -15,22 +21,33 @@ graph never repeats an asserted triple and asserted graphs are never written.
 ...   <urn:ex:CarT> rdfs:subClassOf <urn:ex:Gtmp> . <urn:ex:Gtmp> rdfs:subClassOf <urn:ex:Atmp> .
 ...   <urn:ex:kymriah> a <urn:ex:CarT> .''', "text/turtle", graph="urn:ex:asserted")
 >>> report = materialise(store)
->>> report.inferred_triples, report.rounds
-(3, 3)
+>>> report.inferred_triples
+3
 >>> sorted(str(row["c"]) for row in store.select(
 ...     "SELECT ?c WHERE { GRAPH <https://w3id.org/atmp/graph/inferred> { <urn:ex:kymriah> a ?c } }"))
 ['urn:ex:Atmp', 'urn:ex:Gtmp']
+>>> store.graph_sizes()["urn:ex:asserted"]
+3
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from rdflib import OWL, URIRef
+
 from atmp_graph.namespaces import INFERRED_GRAPH
-from atmp_graph.reasoning.rules import CHAIN_LENGTHS_QUERY, RULES, TRIVIAL_FILTER, Rule, chain_rule
+from atmp_graph.reasoning.rules import (
+    LIST_LENGTHS_QUERY,
+    TRIVIAL_FILTER,
+    Rule,
+    chain_rule,
+    evaluated_rules,
+    intersection_rule,
+)
 from atmp_graph.store import GraphStore
 
 # SPARQL 1.1 Entailment Regimes: the regime IRI and the OWL 2 profile IRI to advertise
@@ -80,9 +97,13 @@ class MaterialisationReport:
         }
 
 
-def scratch_graphs(target_graph: str) -> tuple[str, str]:
-    """The two work graphs (delta, new) used while materialising into ``target_graph``; dropped at the end."""
-    return target_graph + "/work/delta", target_graph + "/work/new"
+def scratch_graphs(target_graph: str) -> tuple[str, str, str]:
+    """The work graphs used while materialising into ``target_graph``, dropped at the end.
+
+    ``a`` and ``b`` take turns holding a round's delta and collecting the next one's;
+    ``schema`` collects what the schema rules derive before the instance rules run.
+    """
+    return target_graph + "/work/a", target_graph + "/work/b", target_graph + "/work/schema"
 
 
 def materialise(
@@ -96,12 +117,9 @@ def materialise(
     Raises ``ValueError`` if a graph name is not an absolute IRI or the target is among the sources.
     """
     started = time.perf_counter()
-    delta_graph, new_graph = scratch_graphs(target_graph)
-    work = (target_graph, delta_graph, new_graph)
-    if source_graphs is None:
-        sources = tuple(g for g in store.named_graphs() if g not in work)
-    else:
-        sources = tuple(source_graphs)
+    work = (target_graph, *scratch_graphs(target_graph))
+    others = tuple(g for g in store.named_graphs() if g not in work)
+    sources = others if source_graphs is None else tuple(source_graphs)
     for graph in (*sources, *work):
         if not _IRI.match(graph):
             raise ValueError(f"not an absolute IRI usable as a graph name: {graph!r}")
@@ -109,24 +127,16 @@ def materialise(
         raise ValueError(f"the target graph {target_graph} (or its work graphs) cannot also be a source")
 
     store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in work))
-    using = (*sources, target_graph)
-    derived: list[int] = []
-    names: list[str] = []
-    first = True
-    while sources:
-        rules = RULES + tuple(chain_rule(n) for n in _chain_lengths(store, sources))
-        names = [rule.name for rule in rules]
-        store.update(" ;\n".join(_round_updates(rules, first=first, delta=delta_graph, new=new_graph, using=using)))
-        count = _count(store, new_graph)
-        if count == 0:
-            break
-        derived.append(count)
-        store.update(
-            f"ADD <{new_graph}> TO <{target_graph}> ;\n"
-            f"DROP SILENT GRAPH <{delta_graph}> ;\n"
-            f"MOVE SILENT <{new_graph}> TO <{delta_graph}>"
-        )
-        first = False
+    delta, new, schema_graph = scratch_graphs(target_graph)
+    # The schema first (scm-* rules, into their own graph), so that class and property
+    # hierarchies are closed before instances flow through them; then everything (which
+    # also catches any schema triple the instance rules derive) into the target.
+    schema = _Fixpoint(store, work=(delta, new), target=schema_graph, using=(*sources, schema_graph))
+    schema.run(lambda: evaluated_rules(families=["scm"]))
+    everything_read = (*sources, schema_graph, target_graph)
+    everything = _Fixpoint(store, work=(delta, new), target=target_graph, using=everything_read)
+    rules = everything.run(lambda: evaluated_rules(list_rules=_list_rules(store, everything_read)))
+    store.update(f"ADD <{schema_graph}> TO <{target_graph}>")
     # Trivial triples derived on the way (e.g. x owl:sameAs x through owl:sameAs chains) are removed.
     store.update(
         f"DELETE {{ GRAPH <{target_graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{target_graph}> {{ ?s ?p ?o }} "
@@ -137,29 +147,79 @@ def materialise(
         source_graphs=sources,
         asserted_triples=sum(_count(store, g) for g in sources),
         inferred_triples=_count(store, target_graph),
-        rounds=len(derived) + (1 if sources else 0),
-        derived_per_round=tuple(derived),
+        rounds=len(schema.derived_per_round) + len(everything.derived_per_round),
+        derived_per_round=tuple(schema.derived_per_round + everything.derived_per_round),
         seconds=time.perf_counter() - started,
-        rules=tuple(names),
+        rules=tuple(rule.name for rule in rules),
     )
 
 
-def _round_updates(rules: Sequence[Rule], *, first: bool, delta: str, new: str, using: tuple[str, ...]) -> list[str]:
-    """The updates of one round: each rule over everything (first round) or once per atom over the delta."""
-    updates = []
-    for rule in rules:
-        variants: Sequence[int | None] = [None] if first else range(len(rule.atoms))
-        for atom in variants:
-            updates.append(rule.insert(delta_atom=atom, delta_graph=delta, new_graph=new, using=using))
-    return updates
+class _Fixpoint:
+    """Semi-naive rounds: rules read the union of ``using``; new triples go to ``target``.
+
+    The delta of a round is the set of triples new in the previous round, written to one
+    of the two ``work`` graphs, except after a first (naive) round, when the delta is
+    ``target`` itself: a superset of the true delta (still correct), and it saves
+    writing the bulk of all inferences, which the first round derives, twice.
+
+    One more saving in the round after the naive one: cax-sco over the delta's type
+    triples is skipped when the naive round derived no rdfs:subClassOf triple. cax-sco
+    ran last in that round, so it saw every type triple of the delta, with a subclass
+    relation that was already transitively closed (the schema rules ran to a fixpoint
+    first): applying it again to its own conclusions adds nothing.
+    """
+
+    def __init__(self, store: GraphStore, *, work: tuple[str, str], target: str, using: tuple[str, ...]) -> None:
+        self.store, self.work, self.target, self.using = store, work, target, using
+        self.derived_per_round: list[int] = []
+
+    def run(self, rules_now: Callable[[], tuple[Rule, ...]]) -> tuple[Rule, ...]:
+        """Apply the rules (re-read each round: list-shaped rules depend on the data) until nothing is new."""
+        delta: str | None = None
+        skip: set[tuple[str, int | None]] = set()
+        while True:
+            rules = rules_now()
+            if delta is None:
+                before, new = _count(self.store, self.target), self.target
+                outputs: tuple[str, ...] = (self.target,)
+            else:
+                new = self.work[1] if delta == self.work[0] else self.work[0]
+                self.store.update(f"DROP SILENT GRAPH <{new}>")
+                outputs = (new, self.target)
+            updates = [
+                rule.insert(delta_atom=atom, delta_graph=delta or "", new_graphs=outputs, using=self.using)
+                for rule in rules
+                for atom in ([None] if delta is None else range(len(rule.atoms)))
+                if (rule.name, atom) not in skip
+            ]
+            self.store.update(" ;\n".join(updates))
+            count = _count(self.store, new) - (before if delta is None else 0)
+            self.derived_per_round.append(count)
+            skip = set()
+            if delta is None and rules[-1].name == "cax-sco":
+                if not self.store.ask(_NEW_SUBCLASS_AXIOM, substitutions={"g": URIRef(new)}):
+                    skip = {("cax-sco", 1)}
+            if delta in self.work:
+                self.store.update(f"DROP SILENT GRAPH <{delta}>")
+            delta = new
+            if count == 0:
+                return rules
+
+
+_NEW_SUBCLASS_AXIOM = "ASK { GRAPH ?g { ?a rdfs:subClassOf ?b } }"
+
+
+def _list_rules(store: GraphStore, graphs: Sequence[str]) -> tuple[Rule, ...]:
+    """One prp-spo2 template per property-chain length and one cls-int1 per intersection length in ``graph``."""
+    makers = {str(OWL.propertyChainAxiom): chain_rule, str(OWL.intersectionOf): intersection_rule}
+    rules: list[Rule] = []
+    for prop, make in makers.items():
+        rows = store.select(LIST_LENGTHS_QUERY, default_graphs=graphs, substitutions={"property": URIRef(prop)})
+        lengths = {int(row["length"].toPython()) for row in rows if "length" in row}  # type: ignore[attr-defined]
+        rules.extend(make(n) for n in sorted(lengths))
+    return tuple(rules)
 
 
 def _count(store: GraphStore, graph: str) -> int:
     rows = store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graphs=[graph])
     return int(next(rows)["n"].toPython())  # type: ignore[attr-defined]
-
-
-def _chain_lengths(store: GraphStore, sources: Sequence[str]) -> list[int]:
-    """The distinct lengths of the property chains (owl:propertyChainAxiom) in the sources."""
-    rows = store.select(CHAIN_LENGTHS_QUERY, default_graphs=sources)
-    return sorted({int(row["length"].toPython()) for row in rows if "length" in row})  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ GRAPH <urn:d> { ?x rdf:type ?c1 . }
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rdflib import OWL, RDF, RDFS, Literal, URIRef
@@ -60,13 +61,16 @@ class Rule:
             lines.append(self.condition)
         return "\n".join(lines)
 
-    def insert(self, *, delta_atom: int | None, delta_graph: str, new_graph: str, using: tuple[str, ...]) -> str:
-        """A SPARQL Update inserting the head's new instances (not yet in ``using``) into ``new_graph``."""
+    def insert(
+        self, *, delta_atom: int | None, delta_graph: str, new_graphs: tuple[str, ...], using: tuple[str, ...]
+    ) -> str:
+        """A SPARQL Update inserting the head's new instances (not in ``using``) into each of ``new_graphs``."""
         using_clauses = " ".join(f"USING <{g}>" for g in using)
         named = f"USING NAMED <{delta_graph}>" if delta_atom is not None else ""
         filters = f"FILTER ({self.head_filter})" if self.head_filter else ""
+        targets = " ".join(f"GRAPH <{g}> {{ {self.head} }}" for g in new_graphs)
         return (
-            f"INSERT {{ GRAPH <{new_graph}> {{ {self.head} }} }}\n{using_clauses} {named}\nWHERE {{\n"
+            f"INSERT {{ {targets} }}\n{using_clauses} {named}\nWHERE {{\n"
             f"{self.where(delta_atom=delta_atom, delta_graph=delta_graph)}\n{filters}\n"
             f"FILTER NOT EXISTS {{ {self.head} }}\n}}"
         )
@@ -114,14 +118,6 @@ RULES: tuple[Rule, ...] = (
     Rule("prp-inv1", "?y ?p2 ?x", ("?p1 owl:inverseOf ?p2", "?x ?p1 ?y")),
     Rule("prp-inv2", "?y ?p1 ?x", ("?p1 owl:inverseOf ?p2", "?x ?p2 ?y")),
     # -- Table 6: classes ----------------------------------------------------
-    Rule(
-        "cls-int1",
-        "?x rdf:type ?c",
-        ("?c owl:intersectionOf ?l", "?x rdf:type ?ci"),
-        condition=f"?l {_MEMBER} ?ci .\n"
-        f"FILTER NOT EXISTS {{ ?l {_MEMBER} ?cj . FILTER NOT EXISTS {{ ?x rdf:type ?cj }} }}",
-        head_filter=_not_thing("?c"),
-    ),
     Rule(
         "cls-int2",
         "?x rdf:type ?ci",
@@ -351,6 +347,42 @@ RULES: tuple[Rule, ...] = (
 
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
 
+# Rules whose every conclusion another pair of rules also draws, one round later. They
+# are correct but not evaluated: each costs as much as cax-sco over the whole ABox.
+SUBSUMED_RULES: dict[str, str] = {
+    "cax-eqc1": "scm-eqc1 turns c1 owl:equivalentClass c2 into c1 rdfs:subClassOf c2, then cax-sco",
+    "cax-eqc2": "scm-eqc1 turns c1 owl:equivalentClass c2 into c2 rdfs:subClassOf c1, then cax-sco",
+    "cls-int2": "scm-int gives c rdfs:subClassOf ci for each member ci, then cax-sco",
+    "cls-uni": "scm-uni gives ci rdfs:subClassOf c for each member ci, then cax-sco",
+    "prp-eqp1": "scm-eqp1 turns p1 owl:equivalentProperty p2 into p1 rdfs:subPropertyOf p2, then prp-spo1",
+    "prp-eqp2": "scm-eqp1 turns p1 owl:equivalentProperty p2 into p2 rdfs:subPropertyOf p1, then prp-spo1",
+}
+
+
+def evaluated_rules(*, list_rules: Sequence[Rule] = (), families: Sequence[str] | None = None) -> tuple[Rule, ...]:
+    """What one round evaluates, in order: ``RULES`` but the subsumed ones, plus ``list_rules``.
+
+    cax-sco comes last so that it sees every type triple the other rules derived in the
+    same round (see ``materialise._Fixpoint``).
+
+    >>> [rule.name for rule in evaluated_rules(families=["cax"])]
+    ['cax-sco']
+    """
+    chosen = [rule for rule in (*RULES, *list_rules) if families is None or rule.family in families]
+    chosen = [rule for rule in chosen if rule.name not in SUBSUMED_RULES]
+    return tuple(rule for rule in chosen if rule.name != "cax-sco") + tuple(
+        rule for rule in chosen if rule.name == "cax-sco"
+    )
+
+
+def _list_walk(subject: str, prop: str, items: Sequence[str]) -> str:
+    """Triple patterns walking an RDF list of exactly ``len(items)`` members, bound to ``items`` in order."""
+    lines = [f"{subject} {prop} ?l0 ."]
+    for i, item in enumerate(items):
+        rest = "rdf:nil" if i == len(items) - 1 else f"?l{i + 1}"
+        lines.append(f"?l{i} rdf:first {item} ; rdf:rest {rest} .")
+    return "\n".join(lines)
+
 
 def chain_rule(length: int) -> Rule:
     """Rule prp-spo2 for property chains of ``length`` properties (one template per length).
@@ -364,21 +396,34 @@ def chain_rule(length: int) -> Rule:
     """
     if length < 1:
         raise ValueError(f"a property chain needs at least one property, not {length}")
-    walk = ["?p owl:propertyChainAxiom ?l0 ."]
-    for i in range(length):
-        rest = "rdf:nil" if i == length - 1 else f"?l{i + 1}"
-        walk.append(f"?l{i} rdf:first ?q{i + 1} ; rdf:rest {rest} .")
+    walk = _list_walk("?p", "owl:propertyChainAxiom", [f"?q{i + 1}" for i in range(length)])
     atoms = tuple(f"?u{i} ?q{i + 1} ?u{i + 1}" for i in range(length))
-    return Rule(f"prp-spo2-{length}", f"?u0 ?p ?u{length}", atoms, condition="\n".join(walk), spec_rule="prp-spo2")
+    return Rule(f"prp-spo2-{length}", f"?u0 ?p ?u{length}", atoms, condition=walk, spec_rule="prp-spo2")
 
 
-# How long each property chain in the data is: the rule templates needed.
-CHAIN_LENGTHS_QUERY = """
-SELECT DISTINCT (COUNT(?member) AS ?length) WHERE {
-  ?p owl:propertyChainAxiom ?l .
+def intersection_rule(length: int) -> Rule:
+    """Rule cls-int1 for intersections of ``length`` classes: a conjunctive rule, one template per length.
+
+    >>> intersection_rule(2).atoms
+    ('?x rdf:type ?c1', '?x rdf:type ?c2')
+    """
+    if length < 1:
+        raise ValueError(f"an intersection needs at least one class, not {length}")
+    walk = _list_walk("?c", "owl:intersectionOf", [f"?c{i + 1}" for i in range(length)])
+    atoms = tuple(f"?x rdf:type ?c{i + 1}" for i in range(length))
+    return Rule(
+        f"cls-int1-{length}", "?x rdf:type ?c", atoms, condition=walk, head_filter=_not_thing("?c"), spec_rule="cls-int1"
+    )
+
+
+# How long the lists of a list-valued property (owl:propertyChainAxiom, owl:intersectionOf) are.
+LIST_LENGTHS_QUERY = """
+SELECT DISTINCT ?property (COUNT(?member) AS ?length) WHERE {
+  ?s ?property ?l .
   ?l rdf:rest* ?node . ?node rdf:first ?member .
-} GROUP BY ?p ?l
+} GROUP BY ?property ?s ?l
 """
+
 
 # Rules of the OWL 2 RL tables that are deliberately not applied, with the reason.
 SKIPPED_RULES: dict[str, str] = {
@@ -413,7 +458,10 @@ TRIVIAL_FILTER = (
     " owl:equivalentProperty))"
     " || (sameTerm(?o, owl:Thing) && ?p IN (rdf:type, rdfs:subClassOf, rdfs:domain, rdfs:range))"
     " || (sameTerm(?s, owl:Nothing) && sameTerm(?p, rdfs:subClassOf))"
-    " || (isIRI(?s) && (" + " || ".join(f'STRSTARTS(STR(?s), "{ns}")' for ns in BUILTIN_NAMESPACES) + "))"
+    # All four built-in namespaces start with http://www.w3.org/: one cheap test first.
+    ' || (isIRI(?s) && STRSTARTS(STR(?s), "http://www.w3.org/") && ('
+    + " || ".join(f'STRSTARTS(STR(?s), "{ns}")' for ns in BUILTIN_NAMESPACES)
+    + "))"
 )
 
 
