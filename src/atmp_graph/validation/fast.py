@@ -107,7 +107,10 @@ def _target_pattern(targets: Sequence[tuple[str, Node]], classes: _SubclassCache
             parts.append(f"{{ ?this {sparql_term(value)} ?_to }}")
         else:
             parts.append(f"{{ ?_ts {sparql_term(value)} ?this }}")
-    return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }"
+    # A plain join, not a DISTINCT subquery: pyoxigraph then streams the focus nodes into the
+    # constraint pattern. A node reached twice (two target kinds, or typed with a class and its
+    # subclass) is collapsed by the DISTINCT / GROUP BY of every query below.
+    return parts[0] if len(parts) == 1 else "{ " + " UNION ".join(parts) + " }"
 
 
 def _check(
@@ -124,7 +127,9 @@ def _check(
         if path is None:
             return
         if name == "minCount" and count == 1:
-            query = f"SELECT ?this WHERE {{ {target} FILTER NOT EXISTS {{ ?this {path} ?value }} }}"
+            # OPTIONAL + !BOUND rather than FILTER NOT EXISTS: pyoxigraph evaluates a path inside
+            # NOT EXISTS without the outer binding (quadratic), but joins OPTIONAL by hash.
+            query = f"SELECT DISTINCT ?this WHERE {{ {target} OPTIONAL {{ ?this {path} ?value }} FILTER(!BOUND(?value)) }}"
         elif name == "minCount":
             query = (f"SELECT ?this WHERE {{ {target} OPTIONAL {{ ?this {path} ?value }} }} "
                      f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {count})")
@@ -135,16 +140,16 @@ def _check(
     elif name == "hasValue":
         wanted = sparql_term(constraint.value)
         if path is None:
-            query = f"SELECT ?this WHERE {{ {target} FILTER(!sameTerm(?this, {wanted})) }}"
+            query = f"SELECT DISTINCT ?this WHERE {{ {target} FILTER(!sameTerm(?this, {wanted})) }}"
             yield from _rows(store, query, shape, constraint, with_value=False)
         else:
-            query = (f"SELECT ?this WHERE {{ {target} FILTER NOT EXISTS "
-                     f"{{ ?this {path} ?value FILTER(sameTerm(?value, {wanted})) }} }}")
+            query = (f"SELECT DISTINCT ?this WHERE {{ {target} OPTIONAL "
+                     f"{{ ?this {path} ?value FILTER(sameTerm(?value, {wanted})) }} FILTER(!BOUND(?value)) }}")
             yield from _rows(store, query, shape, constraint, with_value=False)
     elif name == "uniqueLang":
         if constraint.value != Literal(True) or path is None:
             return
-        query = (f"SELECT ?this WHERE {{ {target} {values} FILTER(isLiteral(?value) && lang(?value) != \"\") "
+        query = (f"SELECT DISTINCT ?this WHERE {{ {target} {values} FILTER(isLiteral(?value) && lang(?value) != \"\") "
                  f"BIND(LCASE(lang(?value)) AS ?_l) }} GROUP BY ?this ?_l HAVING (COUNT(DISTINCT ?value) > 1)")
         yield from _rows(store, query, shape, constraint, with_value=False)
     else:
@@ -192,7 +197,7 @@ def _check_sparql(store: GraphStore, shape: Shape, constraint: Constraint, targe
     match = _PROJECTION.match(inner)
     if match and "?this" not in match.group(2) and "*" not in match.group(2):
         inner = match.group(1) + "?this " + inner[len(match.group(1)):]
-    query = f"{constraint.prefixes}SELECT ?this ?value ?path WHERE {{ {target} {{ {inner} }} }}"
+    query = f"{constraint.prefixes}SELECT DISTINCT ?this ?value ?path WHERE {{ {target} {{ {inner} }} }}"
     for row in store.select(query):
         focus = row["this"]
         # Unbound ?value: the value node is the focus node (https://www.w3.org/TR/shacl/#sparql-constraints-validation).
