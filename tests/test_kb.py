@@ -19,7 +19,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS, DefinedNamespaceMeta
 
-from atmp_graph.namespaces import ATMP, BUNDLED_ONTOLOGY_DIR, KB
+from atmp_graph.namespaces import ATMP, BUNDLED_ONTOLOGY_DIR, BUNDLED_QUERIES_DIR, KB
 from atmp_graph.store import GraphStore, bundled_sources
 
 KB_DIR = BUNDLED_ONTOLOGY_DIR / "kb"
@@ -260,10 +260,8 @@ def test_astct_scales_grade_crs_and_icans_one_to_four_with_ice_ranges(kb: Graph)
     assert ice == {1: (7, 9), 2: (3, 6), 3: (0, 2), 4: (0, 0)}
 
 
-def test_store_answers_which_products_target_cd19_with_a_cd28_domain() -> None:
-    store = GraphStore.in_memory()
-    store.load_sources(bundled_sources(BUNDLED_ONTOLOGY_DIR))
-    rows = store.select(
+def test_store_answers_which_products_target_cd19_with_a_cd28_domain(bundled_store: GraphStore) -> None:
+    rows = bundled_store.select(
         """
         PREFIX atmp: <https://w3id.org/atmp/ontology/>
         SELECT DISTINCT ?product WHERE {
@@ -274,6 +272,24 @@ def test_store_answers_which_products_target_cd19_with_a_cd28_domain() -> None:
         """
     )
     assert {local(row["product"]) for row in rows} == {"Yescarta", "Tecartus"}
+
+
+QC_QUERIES = sorted((BUNDLED_QUERIES_DIR / "qc").glob("*-violation.rq"))
+
+
+@pytest.fixture(scope="module")
+def bundled_store() -> GraphStore:
+    store = GraphStore.in_memory()
+    store.load_sources(bundled_sources(BUNDLED_ONTOLOGY_DIR))
+    return store
+
+
+@pytest.mark.parametrize("path", QC_QUERIES, ids=lambda p: p.name)
+def test_quality_check_queries_find_nothing_in_the_kb(bundled_store: GraphStore, path: Path) -> None:
+    """The project's QC queries (missing source, undeclared or deprecated term ...) report no KB resource."""
+    rows = bundled_store.select(path.read_text(encoding="utf-8"))
+    flagged = sorted({str(v) for row in rows for v in row.values() if str(v).startswith(str(KB))})
+    assert flagged == []
 
 
 # --- reasoning ---------------------------------------------------------------------------------------------
