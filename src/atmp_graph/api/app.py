@@ -15,6 +15,7 @@ from atmp_graph.api.deps import PoolDep
 from atmp_graph.api.errors import BodyTooLarge, install_error_handlers
 from atmp_graph.api.home import home_router
 from atmp_graph.api.sparql_routes import sparql_router
+from atmp_graph.api.validate_routes import validate_router
 from atmp_graph.api.write_routes import write_router
 from atmp_graph.engine.pool import QueryPool
 from atmp_graph.settings import Settings
@@ -114,6 +115,8 @@ def create_app(settings: Settings | None = None, *, pool: QueryPool | None = Non
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.include_router(sparql_router())
     app.include_router(write_router())
+    app.include_router(validate_router(shapes=sorted(settings.shapes_dir.glob("*.ttl")),
+                                       ontology_dir=settings.ontology_dir if settings.bundled else None))
     app.include_router(home_router())
 
     @app.get("/health", tags=["service"], summary="Liveness and readiness")
