@@ -73,6 +73,14 @@ ex:tcrProduct a atmp:GeneticallyModifiedTCellProduct ; atmp:expressesConstruct e
 ex:tcr a atmp:TransgenicTCellReceptor ; atmp:targetsAntigen atmp:MAGEA4 .
 ex:ma a atmp:MarketingAuthorisation ; atmp:authorisationHolder ex:company .
 ex:company a atmp:Company .
+ex:heProduct a atmp:GeneticallyModifiedTCellProduct ; atmp:expressesConstruct ex:car2 ;
+    atmp:hasAuthorisation ex:he ; atmp:hasCellOrigin atmp:Allogeneic ; atmp:usesVector ex:sb .
+ex:car2 a atmp:ChimericAntigenReceptor ; atmp:targetsAntigen atmp:BCMA ; atmp:hasDomain ex:bb .
+ex:bb a atmp:FourOneBbCostimulatoryDomain .
+ex:he a atmp:HospitalExemptionAuthorisation .
+ex:sb a atmp:SleepingBeautyTransposon .
+ex:trial2 a atmp:ClinicalTrial ; atmp:investigatesProduct ex:tcrProduct ; atmp:hasPhase atmp:PhaseII ;
+    atmp:hasSponsor ex:company .
 """
 
 
@@ -280,6 +288,26 @@ def test_reasoner_classifies_trial_sponsor_and_authorised_tcr_product(reasoned: 
     assert {"AcademicSponsor", "TrialSponsor"} <= inferred_types(reasoned, "university")
     assert {"TcrTCellProduct", "AuthorisedMedicinalProduct"} <= inferred_types(reasoned, "tcrProduct")
     assert "MarketingAuthorisationHolder" in inferred_types(reasoned, "company")
+
+
+def test_reasoner_classifies_a_hospital_exemption_product_and_a_commercial_phase_ii_trial(
+    reasoned: owlready2.World,
+) -> None:
+    he_types = inferred_types(reasoned, "heProduct")
+    assert {
+        "HospitalExemptionProduct",
+        "AllogeneicCellProduct",
+        "TransposonModifiedProduct",
+        "BcmaDirectedProduct",
+        "FourOneBbCostimulatedCarTProduct",
+        "CarTCellProduct",
+    } <= he_types
+    assert not {"AutologousCellProduct", "AuthorisedMedicinalProduct", "InvestigationalMedicinalProduct"} & he_types
+    trial_types = inferred_types(reasoned, "trial2")
+    assert {"PhaseIIClinicalTrial", "CommercialClinicalTrial"} <= trial_types
+    assert not {"EarlyPhaseClinicalTrial", "AcademicClinicalTrial", "PhaseIClinicalTrial"} & trial_types
+    assert "CommercialSponsor" in inferred_types(reasoned, "company")
+    assert "InvestigationalMedicinalProduct" in inferred_types(reasoned, "tcrProduct")
 
 
 def test_property_chain_gives_the_product_its_target(reasoned: owlready2.World) -> None:
