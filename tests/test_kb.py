@@ -148,6 +148,33 @@ def test_ontology_iris_named_in_the_kb_exist_in_the_ontology(kb: Graph, tbox: Gr
     assert sorted(str(t) for t in named - known) == []
 
 
+CLASS_VALUED_ANNOTATIONS = ("definesConcept", "gradesToxicity", "mitigates", "toxicityType", "governs")
+
+
+def test_class_valued_annotations_name_ontology_classes(kb: Graph, tbox: Graph) -> None:
+    """atmp:definesConcept, atmp:gradesToxicity ... must point at a class, never at an individual."""
+    wrong = sorted(
+        f"{local(s)} {name} {local(o)}"
+        for name in CLASS_VALUED_ANNOTATIONS
+        for s, o in kb.subject_objects(ATMP[name])
+        if (o, RDF.type, OWL.Class) not in tbox
+    )
+    assert wrong == []
+    assert len(list(kb.subject_objects(ATMP.definesConcept))) >= 5
+
+
+def test_every_engineered_product_has_construct_target_vector_and_origin(kb: Graph, tbox: Graph) -> None:
+    vector_classes = set(tbox.transitive_subjects(RDFS.subClassOf, ATMP.GeneTransferVector))
+    products = set(kb.subjects(ATMP.expressesConstruct, None))
+    assert len(products) >= 9
+    for product in products:
+        [construct] = kb.objects(product, ATMP.expressesConstruct)
+        assert list(kb.objects(construct, ATMP.targetsAntigen)), product
+        vectors = list(kb.objects(product, ATMP.usesVector))
+        assert vectors and all(set(kb.objects(v, RDF.type)) & vector_classes for v in vectors), product
+        assert (product, ATMP.hasCellOrigin, None) in kb, product
+
+
 def test_kb_iris_used_as_objects_are_described(kb: Graph) -> None:
     described = individuals(kb)
     dangling = {o for o in kb.objects() if isinstance(o, URIRef) and o.startswith(str(KB)) and o not in described}
