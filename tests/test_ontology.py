@@ -223,6 +223,26 @@ def test_german_labels_where_the_official_term_is_german(tbox: Graph) -> None:
         assert any(label.language == "de" for label in tbox.objects(ATMP[local], RDFS.label)), local
 
 
+RELEASE_TESTS_BY_VECTOR = """
+PREFIX atmp: <https://w3id.org/atmp/ontology/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?productClass ?testClass WHERE {
+  VALUES ?productClass { atmp:LentivirallyModifiedProduct atmp:GammaretrovirallyModifiedProduct }
+  ?productClass rdfs:subClassOf* ?super .
+  ?super rdfs:subClassOf [ owl:onProperty atmp:requiresReleaseTest ; owl:someValuesFrom ?testClass ] .
+}"""
+
+
+def test_tbox_states_release_tests_per_vector_kind(tbox: Graph) -> None:
+    rows = {(str(r.productClass).removeprefix(str(ATMP)), str(r.testClass).removeprefix(str(ATMP)))  # type: ignore[union-attr]
+            for r in tbox.query(RELEASE_TESTS_BY_VECTOR)}  # fmt: skip
+    common = {"SterilityTest", "MycoplasmaTest", "EndotoxinTest", "PurityTest", "VectorCopyNumberAssay"}
+    assert rows == {("LentivirallyModifiedProduct", t) for t in common | {"ReplicationCompetentLentivirusTest"}} | {
+        ("GammaretrovirallyModifiedProduct", t) for t in common | {"ReplicationCompetentRetrovirusTest"}
+    }
+
+
 # --- seed abbreviations ----------------------------------------------------------------------------
 
 
