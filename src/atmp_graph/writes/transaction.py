@@ -23,13 +23,13 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from atmp_graph.namespaces import CHANGES_GRAPH, INFERRED_GRAPH
-from atmp_graph.reasoning import materialise
 from atmp_graph.store import GraphStore, Quad
 from atmp_graph.validation.fast import validate_store
 from atmp_graph.validation.report import SH, ValidationResult
 from atmp_graph.validation.shapes import Shape
 from atmp_graph.writes.errors import WriteRefused
 from atmp_graph.writes.fetch import fetch_document
+from atmp_graph.writes.incremental import update_inferences
 from atmp_graph.writes.journal import Journal
 from atmp_graph.writes.update_plan import Operation, split_template, split_update
 
@@ -197,7 +197,6 @@ class WriteEngine:
         """Apply ``change`` if it keeps the data valid; the answer says what happened."""
         started = time.perf_counter()
         undo = _Undo()
-        inferred_before = self.store.graph_quads(INFERRED_GRAPH) if self.infer else []
         try:
             if change.kind == "update":
                 self._apply_update(change, undo)
@@ -209,14 +208,13 @@ class WriteEngine:
         removed, added = undo.changed()
         if not removed and not added:
             return {"status": "committed", "added": 0, "removed": 0, "seconds": _since(started), "change": None}
-        if self.infer:
-            materialise(self.store)
+        inference = update_inferences(self.store, removed=removed, added=added) if self.infer else None
         violations = self._violations()
         new = [r for key, r in violations.items() if key not in self._baseline]
         if new:
+            if inference is not None:
+                inference.undo(self.store)
             undo.rollback(self.store)
-            if self.infer:
-                self.store.apply_delta(remove=self.store.graph_quads(INFERRED_GRAPH), add=inferred_before)
             return {"status": "rejected", "results": [_result_json(r) for r in new]}
         self._baseline = violations
         change_id, provenance = self._provenance(change, removed, added)
@@ -229,6 +227,7 @@ class WriteEngine:
             "added": len(added),
             "removed": len(removed),
             "graphs": sorted({_graph_name(q) for q in removed + added}),
+            "inference": None if inference is None else inference.mode,
             "seconds": _since(started),
         }
 
