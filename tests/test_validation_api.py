@@ -33,7 +33,7 @@ def test_json_report_for_turtle_body(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     document = response.json()
-    assert document["conforms"] is False and document["summary"]["violations"] == 8
+    assert document["conforms"] is False and document["summary"]["violations"] == 9
     nct = [r for r in document["results"] if r["path"] == "<https://w3id.org/atmp/ontology/nctNumber>"]
     assert nct[0]["file"] == "request body" and nct[0]["line"] == 13
 
@@ -50,7 +50,7 @@ def test_report_graph_by_content_negotiation(client: TestClient) -> None:
     graph = Graph().parse(data=response.text, format="turtle")
     [report] = graph.subjects(RDF.type, SH.ValidationReport)
     assert graph.value(report, SH.conforms) == Literal(False)
-    assert len(list(graph.objects(report, SH.result))) == 8
+    assert len(list(graph.objects(report, SH.result))) == 9
 
 
 def test_other_input_formats(client: TestClient) -> None:
@@ -60,7 +60,7 @@ def test_other_input_formats(client: TestClient) -> None:
         response = client.post("/validate", content=source.serialize(format=name).encode(),
                                headers={"Content-Type": media_type})
         assert response.status_code == 200, response.text
-        assert response.json()["summary"]["violations"] == 8
+        assert response.json()["summary"]["violations"] == 9
 
 
 def test_syntax_error_is_400_with_line_and_column(client: TestClient) -> None:

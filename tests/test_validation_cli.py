@@ -41,8 +41,8 @@ def test_violations_exit_1_and_text_report_says_where_what_and_how(capsys: pytes
     # The NCT number of kb:BadIds is on line 13 of the fixture: file:line, rule, expected, found.
     assert "trials-invalid.ttl:13: violation: atmp:nctNumber A ClinicalTrials.gov identifier" in out
     assert 'expected text matching the pattern ^NCT\\d{8}$; found "NCT0243584"' in out
-    assert "fix: write the date as" in out  # the shape's own fix hint for the reversed dates
-    assert "8 violation(s), 0 warning(s)" in out
+    assert "fix: dates are compared at the precision both have" in out  # the shape's own fix hint
+    assert "9 violation(s), 0 warning(s)" in out
 
 
 def test_warnings_alone_pass_unless_fail_on_warning(capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,7 +75,7 @@ def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, str(INVALID), *ISOLATED, "--format", "json")
     document = json.loads(out)
     assert code == 1 and document["conforms"] is False
-    assert document["summary"] == {"violations": 8, "warnings": 0, "infos": 0}
+    assert document["summary"] == {"violations": 9, "warnings": 0, "infos": 0}
     bad_ids = [r for r in document["results"] if r["focusNode"].endswith("/BadIds")]
     assert {r["line"] for r in bad_ids} == {13}
     assert {r["constraintComponent"].rsplit("#")[-1] for r in bad_ids} == {"PatternConstraintComponent"}
@@ -88,7 +88,7 @@ def test_junit_output_validates_against_the_schema(tmp_path: Path, capsys: pytes
     assert code == 1 and out == ""
     schema.validate(str(report))
     text = report.read_text()
-    assert text.count("<failure ") == 8
+    assert text.count("<failure ") == 9
     conforming = tmp_path / "ok.xml"
     _run(capsys, str(VALID), *ISOLATED, "--format", "junit", "--output", str(conforming))
     schema.validate(str(conforming))
@@ -101,7 +101,7 @@ def test_sarif_output_validates_against_the_schema(tmp_path: Path, capsys: pytes
     document = json.loads(out)
     jsonschema.validate(document, schema)
     results = document["runs"][0]["results"]
-    assert code == 1 and len(results) == 8
+    assert code == 1 and len(results) == 9
     rules = document["runs"][0]["tool"]["driver"]["rules"]
     for result in results:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
@@ -158,3 +158,8 @@ def test_check_runs_every_step_with_one_summary(tmp_path: Path, capsys: pytest.C
     assert main(["check", str(VALID), "--shapes", str(SHAPES), "--queries", str(queries)]) == 1
     assert main(["check", str(DATA / "validate" / "broken.ttl"), "--queries", str(queries)]) == 2
     assert "broken.ttl:6:1" in capsys.readouterr().out
+
+
+def test_missing_shapes_path_is_a_load_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, str(VALID), "--no-ontology", "--shapes", str(DATA / "no-such-shapes"))
+    assert code == 2 and "no such shapes file or directory" in err

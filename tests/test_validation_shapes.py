@@ -31,8 +31,9 @@ EXPECTED: dict[str, set[tuple[str, str, str, str]]] = {
         ("Incomplete", "hasPhase", "In", "violation"),
         ("Incomplete", "hasSponsor", "MinCount", "violation"),
         ("Incomplete", "investigatesProduct", "MinCount", "violation"),
-        ("Reversed", "startDate", "LessThan", "violation"),
-        ("Untyped", "endDate", "Datatype", "violation"),
+        ("Reversed", "startDate", "SPARQL", "violation"),
+        ("SameMonthBackwards", "startDate", "SPARQL", "violation"),
+        ("Untyped", "endDate", "SPARQL", "violation"),
     },
     "organisations": {
         ("Nameless", "label", "MinCount", "violation"),
@@ -46,9 +47,12 @@ EXPECTED: dict[str, set[tuple[str, str, str, str]]] = {
     },
     "authorisations": {
         ("Future", "decisionDate", "SPARQL", "violation"),
+        ("FutureMonth", "decisionDate", "SPARQL", "violation"),
+        ("FutureMonth", "decisionDate", "SPARQL", "info"),
         ("GrantedByProduct", "grantedBy", "Class", "violation"),
+        ("MonthOnly", "decisionDate", "SPARQL", "info"),
         ("Orphan", "grantedBy", "MinCount", "violation"),
-        ("Untyped", "decisionDate", "Datatype", "violation"),
+        ("Untyped", "decisionDate", "SPARQL", "violation"),
     },
     "adverse-events": {
         ("CrsGrade5", "gradeLevel", "SPARQL", "violation"),

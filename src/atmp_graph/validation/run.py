@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Literal as TypingLiteral
 
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from atmp_graph.store import GraphStore, Source, media_type_for_path, user_sources
@@ -28,7 +28,7 @@ from atmp_graph.validation import engine_pyshacl
 from atmp_graph.validation.explain import expected, hint, short, short_path
 from atmp_graph.validation.fast import UnsupportedShapeError, validate_store
 from atmp_graph.validation.report import Report, ValidationResult
-from atmp_graph.validation.shapes import Shape, load_shapes, read_shapes_graph
+from atmp_graph.validation.shapes import Constraint, Shape, load_shapes, read_shapes_graph
 from atmp_graph.validation.sourcemap import SourceIndex
 
 __all__ = ["EngineChoice", "load_store", "validate_sources", "validate_store_with", "user_sources"]
@@ -90,24 +90,24 @@ def to_rdflib(store: GraphStore) -> Graph:
 
 def annotate(report: Report, store: GraphStore, shapes: Sequence[Shape], index: SourceIndex | None) -> Report:
     """Fill each result's label, location, expected value, fix hint and (if empty) message."""
-    by_shape = {}
+    by_shape: dict[tuple[Node, URIRef], list[tuple[Shape, Constraint]]] = {}
     for shape in shapes:
         for constraint in shape.constraints:
-            by_shape[(shape.node, constraint.component)] = (shape, constraint)
+            by_shape.setdefault((shape.node, constraint.component), []).append((shape, constraint))
     labels: dict[Node, str | None] = {}
     annotated = []
     for result in report.results:
         if result.focus not in labels:
             labels[result.focus] = _label(store, result.focus)
-        shape_constraint = by_shape.get((result.shape, result.component))
         fields: dict[str, object] = {
             "label": labels[result.focus],
             "location": index.locate(result.focus, result.path) if index else None,
         }
-        if shape_constraint is not None:
-            shape, constraint = shape_constraint
+        candidates = by_shape.get((result.shape, result.component), [])
+        if candidates:
+            shape, constraint = _matching(candidates, result.message)
             fields["expected"] = expected(constraint, result.path)
-            fields["hint"] = shape.hint or hint(constraint, result.path, result.focus)
+            fields["hint"] = constraint.hint or shape.hint or hint(constraint, result.path, result.focus)
             owner = short(shape.parent if shape.parent is not None else shape.node)
             fields["rule"] = f"{owner} {result.component_name}" + (f" {short_path(result.path)}" if result.path else "")
             if not result.message:
@@ -115,6 +115,18 @@ def annotate(report: Report, store: GraphStore, shapes: Sequence[Shape], index: 
         annotated.append(replace(result, **fields))  # type: ignore[arg-type]
     annotated.sort(key=_display_order)
     return report.with_results(tuple(annotated))
+
+
+def _matching(candidates: list[tuple[Shape, Constraint]], message: str) -> tuple[Shape, Constraint]:
+    """The constraint a result came from: several SPARQL constraints of one shape differ by message."""
+    for shape, constraint in candidates:
+        if constraint.messages and message and _template_prefix(constraint.messages[0]) in message:
+            return shape, constraint
+    return candidates[0]
+
+
+def _template_prefix(template: str) -> str:
+    return template.split("{", 1)[0]
 
 
 def display_name(path: Path) -> str:

@@ -51,6 +51,7 @@ COMPONENTS: dict[str, URIRef] = {
 }
 # Core parameters the fast path does not translate (pyshacl handles them).
 UNSUPPORTED = ("node", "not", "and", "or", "xone", "qualifiedValueShape", "closed", "equals", "disjoint")
+FIX_HINT = URIRef("https://w3id.org/atmp/shapes/fixHint")  # atmpsh:fixHint, declared in shapes/prefixes.ttl
 _TARGETS = ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf")
 
 
@@ -68,6 +69,7 @@ class Constraint:
     query: str = ""
     prefixes: str = ""
     messages: tuple[str, ...] = ()
+    hint: str = ""
 
     @property
     def component(self) -> URIRef:
@@ -100,10 +102,13 @@ class Shape:
 def read_shapes_graph(paths: Sequence[Path]) -> Graph:
     """Parse shapes files (a directory means its ``*.ttl`` files) into one graph.
 
-    Raises ``SyntaxError`` naming the file when one is not valid Turtle.
+    Raises ``SyntaxError`` naming the file when one is not valid Turtle, and
+    ``FileNotFoundError`` when a path does not exist.
     """
     graph = Graph()
     for path in paths:
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such shapes file or directory")
         files = sorted(path.glob("*.ttl")) if path.is_dir() else [path]
         for file in files:
             try:
@@ -167,7 +172,7 @@ def _read_shape(graph: Graph, shape: Node, *, parent: Node | None) -> Shape:
         unsupported += ("property (nested in a property shape)",)
     severity = graph.value(shape, SH.severity)
     messages = _texts(graph.objects(shape, SH.message))
-    hint = graph.value(shape, URIRef("https://w3id.org/atmp/shapes/fixHint"))
+    hint = graph.value(shape, FIX_HINT)
     return Shape(
         node=shape,
         path=None if path_node is None else path_to_sparql(graph, path_node),
@@ -197,7 +202,9 @@ def _constraint(graph: Graph, name: str, value: Node, shape: Node) -> Constraint
             for decl in graph.objects(ontology, SH.declare)
         )
         messages = _texts(graph.objects(value, SH.message))
-        return Constraint(name, (value,), query=str(select), prefixes=prefixes, messages=messages)
+        hint = graph.value(value, FIX_HINT)
+        return Constraint(name, (value,), query=str(select), prefixes=prefixes, messages=messages,
+                          hint=str(hint) if hint is not None else "")
     return Constraint(name, (value,))
 
 
