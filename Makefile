@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv java serve test typecheck bench clean
+.PHONY: venv java browser serve test typecheck bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,17 @@ java:
 	  (apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null) || \
 	  echo "warning: could not install Java; reasoning checks will report it as missing"; }
 
+# The end-to-end browser test drives Debian's Chromium (never a downloaded browser build).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing Chromium for the browser test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null) || \
+	  echo "warning: could not install Chromium; the browser test will fail"; }
+
 serve: $(STAMP)
 	$(BIN)/atmp-graph serve $(ARGS)
 
-test: $(STAMP) java
+test: $(STAMP) java browser
 	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 

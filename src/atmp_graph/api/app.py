@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from atmp_graph import __version__
 from atmp_graph.api.deps import PoolDep
 from atmp_graph.api.errors import BodyTooLarge, install_error_handlers
-from atmp_graph.api.home import home_router
+from atmp_graph.api.web import install_web, load_web_state
 from atmp_graph.api.sparql_routes import sparql_router
 from atmp_graph.api.validate_routes import validate_router
 from atmp_graph.api.write_routes import write_router
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None, *, pool: QueryPool | None = Non
         nonlocal pool
         pool = pool or make_pool(settings)
         await pool.start()
+        app.state.web = await load_web_state(pool)
         app.state.pool = pool
         try:
             yield
@@ -117,7 +118,7 @@ def create_app(settings: Settings | None = None, *, pool: QueryPool | None = Non
     app.include_router(write_router())
     app.include_router(validate_router(shapes=sorted(settings.shapes_dir.glob("*.ttl")),
                                        ontology_dir=settings.ontology_dir if settings.bundled else None))
-    app.include_router(home_router())
+    install_web(app)
 
     @app.get("/health", tags=["service"], summary="Liveness and readiness")
     def health(pool: PoolDep) -> dict[str, Any]:

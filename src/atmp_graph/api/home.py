@@ -1,57 +1,55 @@
-"""``GET /``: a plain HTML page to run a query from a browser (no JavaScript needed)."""
+"""``GET /``: the web UI, YASGUI served from this service (no CDN), with the named queries as tabs.
+
+The page sets up YASGUI against this service's ``/sparql`` with the project's prefixes
+preloaded (also offered to YASQE's prefix autocompletion from ``/prefixes.json`` instead
+of prefix.cc) and an autocompleter for ``atmp:``/``kb:`` names backed by ``/suggest``.
+Without JavaScript the page still offers a plain query form.
+"""
 
 from __future__ import annotations
 
-from html import escape
+import json
 
 from fastapi import APIRouter
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, JSONResponse
 
-from atmp_graph import __version__
+from atmp_graph.api.web import SECURITY_HEADERS, Templates
+from atmp_graph.named_queries import NamedQuery
+from atmp_graph.namespaces import PREFIXES
 
-_EXAMPLE = """PREFIX atmp: <https://w3id.org/atmp/ontology/>
-SELECT ?class ?label WHERE {
+__all__ = ["SECURITY_HEADERS", "home_router"]
+
+START_QUERY = """SELECT ?class ?label WHERE {
   ?class a owl:Class ; rdfs:label ?label .
-  FILTER(lang(?label) = "en")
+  FILTER(STRSTARTS(STR(?class), STR(atmp:)) && lang(?label) = "en")
 } ORDER BY ?label LIMIT 50"""
 
-_PAGE = """<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>atmp-graph</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
-textarea{{width:100%;font-family:monospace}}</style></head>
-<body>
-<h1>atmp-graph</h1>
-<p>Knowledge graph of CAR-T and TCR-T cell therapies as gene therapy medicinal products (version {version}).
-The SPARQL 1.1 endpoint is <a href="/sparql"><code>/sparql</code></a>; its service description is served there
-without a query. The <a href="/docs">API documentation</a> lists every endpoint.</p>
-<form action="/sparql" method="get">
-<label for="query">SPARQL query</label>
-<textarea id="query" name="query" rows="12">{example}</textarea>
-<label for="format">Result format</label>
-<select id="format" name="format">
-<option value="json">JSON</option><option value="xml">XML</option><option value="csv">CSV</option>
-<option value="tsv">TSV</option><option value="turtle">Turtle (CONSTRUCT/DESCRIBE)</option>
-</select>
-<button type="submit">Run</button>
-</form>
-</body></html>
-"""
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
+def prefix_lines() -> str:
+    """The project's prefixes as SPARQL PREFIX lines.
+
+    >>> prefix_lines().splitlines()[0]
+    'PREFIX atmp: <https://w3id.org/atmp/ontology/>'
+    """
+    return "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items())
 
 
-def home_router() -> APIRouter:
+def home_router(templates: Templates, catalogue: dict[str, NamedQuery]) -> APIRouter:
     router = APIRouter(tags=["web"])
 
-    @router.get("/", response_class=HTMLResponse, summary="The web page")
+    @router.get("/", response_class=HTMLResponse, summary="The web UI (YASGUI)")
     def home() -> HTMLResponse:
-        return HTMLResponse(_PAGE.format(version=escape(__version__), example=escape(_EXAMPLE)), headers=SECURITY_HEADERS)
+        config = {
+            "endpoint": "/sparql",
+            "start": prefix_lines() + "\n\n" + START_QUERY,
+            "examples": [{"name": q.title, "query": q.sparql, "summary": q.summary} for q in catalogue.values()],
+        }
+        # Inside <script type="application/json">: only "</" could end the element early.
+        data = json.dumps(config).replace("</", "<\\/")
+        return templates.response("home.html", config=data, start=config["start"], examples=config["examples"])
+
+    @router.get("/prefixes.json", summary="The project's prefixes (prefix.cc format, for YASQE)")
+    def prefixes() -> JSONResponse:
+        return JSONResponse(PREFIXES)
 
     return router
