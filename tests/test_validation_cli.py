@@ -142,22 +142,32 @@ def test_check_runs_every_step_with_one_summary(tmp_path: Path, capsys: pytest.C
     (queries / "qc").mkdir(parents=True)
     (queries / "count.rq").write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     (queries / "qc" / "nothing-violation.rq").write_text("SELECT ?s WHERE { ?s <urn:x:never> ?o }")
-    code = main(["check", str(VALID), "--shapes", str(SHAPES), "--queries", str(queries)])
+    gate = ["check", str(VALID), "--no-ontology", "--shapes", str(SHAPES), "--queries", str(queries)]
+    assert main([*gate, "--no-reasoning"]) == 0
     out = capsys.readouterr().out
-    steps = {line.split(":")[0].strip() for line in out.splitlines() if line.startswith("  ")}
-    assert {"PASS  parse", "PASS  qc nothing-violation", "PASS  competency queries"} <= steps
-    assert any(step.endswith("reasoning") for step in steps)
-    assert "gate" in out.splitlines()[-1]
-    # A QC query returning rows fails the gate.
+    assert "  PASS  parse: " in out and "  SKIP  reasoning: disabled by --no-reasoning" in out
+    assert "  PASS  qc nothing-violation: 0 row(s)" in out and "  PASS  competency queries: 1 ran" in out
+    assert "  PASS  shacl: 0 result(s), engine fast" in out and out.splitlines()[-1] == "gate PASSED"
+    # A QC query returning rows fails the gate, and its rows are printed.
     (queries / "qc" / "everything-violation.rq").write_text("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
-    assert main(["check", str(VALID), "--shapes", str(SHAPES), "--queries", str(queries)]) == 1
-    assert "FAIL  qc everything-violation" in capsys.readouterr().out
-    # A broken competency query fails it too; a broken data file is a load error.
+    assert main([*gate, "--no-reasoning"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  qc everything-violation: 1 row(s)" in out and out.splitlines()[-1] == "gate FAILED"
+    # A competency query that does not run fails it too; a broken data file is a load error.
     (queries / "qc" / "everything-violation.rq").unlink()
     (queries / "broken.rq").write_text("SELECT WHERE {")
-    assert main(["check", str(VALID), "--shapes", str(SHAPES), "--queries", str(queries)]) == 1
+    assert main([*gate, "--no-reasoning"]) == 1
+    assert "FAIL  competency queries: 1 of 2 failed to run" in capsys.readouterr().out
     assert main(["check", str(DATA / "validate" / "broken.ttl"), "--queries", str(queries)]) == 2
     assert "broken.ttl:6:1" in capsys.readouterr().out
+
+
+def test_check_runs_the_reasoner_or_says_why_not(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from atmp_graph.reasoning import hermit
+
+    monkeypatch.setattr(hermit, "java_available", lambda: False)
+    main(["check", str(VALID), "--shapes", str(SHAPES)])
+    assert "SKIP  reasoning: Java is missing" in capsys.readouterr().out
 
 
 def test_missing_shapes_path_is_a_load_error(capsys: pytest.CaptureFixture[str]) -> None:

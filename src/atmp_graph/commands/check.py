@@ -1,7 +1,7 @@
 """``atmp-graph check``: the whole curation gate with one summary.
 
 Steps: parse every bundled file (ontology, KB, shapes, queries), reasoner
-consistency (when :mod:`atmp_graph.reasoning` offers a check and Java is present),
+consistency with HermiT (:mod:`atmp_graph.reasoning.hermit`; skipped, and said so, without Java),
 SHACL validation, quality-control queries (``queries/qc/*-violation.rq`` must return
 no rows) and competency queries (``queries/*.rq`` must run). Exit codes as
 ``validate``: 0 all passed, 1 a check failed, 2 a file could not be loaded.
@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import shutil
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -50,12 +48,15 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--queries", type=Path, default=BUNDLED_QUERIES_DIR, metavar="DIR",
                         help="directory of competency queries, with QC queries in DIR/qc (default: queries/)")
     parser.add_argument("--fail-on", choices=("violation", "warning", "info"), default="violation")
+    parser.add_argument("--no-ontology", action="store_true",
+                        help="with FILE arguments: do not add the bundled ontology")
+    parser.add_argument("--no-reasoning", action="store_true", help="skip the HermiT consistency check (it needs Java)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     quiet_rdflib_literal_warnings()
-    sources = sources_for(args.files)
+    sources = sources_for(args.files, with_ontology=not args.no_ontology)
     shapes_paths: list[Path] = args.shapes or [BUNDLED_SHAPES_DIR]
     queries_dir: Path = args.queries
     steps: list[Step] = []
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     steps.append(Step("parse", "pass", f"{len(sources)} data files, {len(queries) + len(qc_queries)} queries, "
                       f"{len(shapes_graph)} shape triples"))
-    steps.append(_reasoning(sources))
+    steps.append(Step("reasoning", "skip", "disabled by --no-reasoning") if args.no_reasoning else _reasoning(sources))
     report = validate_store_with(store, shapes_graph)
     if report.results:
         index = SourceIndex.from_files([(s.path, display_name(s.path)) for s in sources])
@@ -88,27 +89,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _reasoning(sources: list[Source]) -> Step:
-    """The reasoner's consistency check, if the reasoning package offers one."""
-    check: Callable[..., Any] | None = None
-    for module_name in ("atmp_graph.reasoning.consistency", "atmp_graph.reasoning"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        check = getattr(module, "check_consistency", None)
-        if check is not None:
-            break
-    if check is None:
-        return Step("reasoning", "skip", "atmp_graph.reasoning has no check_consistency() yet")
-    if shutil.which("java") is None:
-        return Step("reasoning", "skip", "Java is missing: the HermiT reasoner needs a Java runtime (make java)")
+    """HermiT's consistency and satisfiability check (:mod:`atmp_graph.reasoning.hermit`), if present."""
     try:
-        outcome = check([s.path for s in sources])
-    except (OSError, RuntimeError, ValueError) as error:
+        hermit = importlib.import_module("atmp_graph.reasoning.hermit")
+    except ImportError as error:
+        return Step("reasoning", "skip", f"the reasoning module is not available ({error})")
+    try:
+        outcome = hermit.check_consistency([s.path for s in sources])
+    except (OSError, RuntimeError, ValueError, SyntaxError) as error:
         return Step("reasoning", "error", f"reasoner failed: {error}")
-    consistent = getattr(outcome, "consistent", outcome)
-    detail = str(getattr(outcome, "message", "") or ("consistent" if consistent else "inconsistent"))
-    return Step("reasoning", "pass" if consistent else "fail", detail)
+    status = str(getattr(outcome, "status", ""))
+    if status == "java-missing":
+        return Step("reasoning", "skip", str(outcome.message))
+    for item in getattr(outcome, "unsatisfiable", ()):
+        print(f"unsatisfiable class: {item.iri}" + "".join(f"\n    {line}" for line in item.explanation))
+    for contradiction in getattr(outcome, "contradictions", ()):
+        print(f"contradiction: {contradiction}")
+    return Step("reasoning", "pass" if status == "consistent" else "fail", str(outcome.message))
 
 
 def _qc_steps(store: GraphStore, queries: dict[Path, str]) -> list[Step]:
