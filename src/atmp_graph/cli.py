@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "atmp_graph.commands.validate",
     "atmp_graph.commands.check",
     "atmp_graph.commands.backup",
+    "atmp_graph.commands.reason",
 ]
 
 
