@@ -175,6 +175,24 @@ def test_every_engineered_product_has_construct_target_vector_and_origin(kb: Gra
         assert (product, ATMP.hasCellOrigin, None) in kb, product
 
 
+def test_data_property_values_match_their_declared_ranges(kb: Graph, tbox: Graph) -> None:
+    """A language-tagged or wrongly typed literal on an xsd:string/integer/boolean property is a DL datatype clash."""
+    xsd = URIRef(XSD_NS + "string"), URIRef(XSD_NS + "integer"), URIRef(XSD_NS + "boolean")
+    problems = []
+    for prop in tbox.subjects(RDF.type, OWL.DatatypeProperty):
+        declared_range = tbox.value(prop, RDFS.range)
+        if declared_range not in xsd:
+            continue
+        for subject, value in kb.subject_objects(prop):
+            if not isinstance(value, Literal):
+                problems.append(f"{local(subject)} {local(prop)} {value!r} is not a literal")
+                continue
+            plain_string = declared_range == xsd[0] and value.datatype is None and not value.language
+            if not (plain_string or value.datatype == declared_range):
+                problems.append(f"{local(subject)} {local(prop)} {value!r}")
+    assert problems == []
+
+
 def test_kb_iris_used_as_objects_are_described(kb: Graph) -> None:
     described = individuals(kb)
     dangling = {o for o in kb.objects() if isinstance(o, URIRef) and o.startswith(str(KB)) and o not in described}
