@@ -372,6 +372,11 @@ class GraphStore:
 Quad = ox.Quad
 
 
+def store_literal_n3(term: object) -> str:
+    """A store literal in SPARQL syntax (for VALUES blocks built from stored terms)."""
+    return _to_rdflib(term).n3()
+
+
 def encode_quad(quad: Quad) -> list[object]:
     """A quad as JSON-ready data that keeps blank node identifiers (for the journal).
 

@@ -27,16 +27,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from atmp_graph.namespaces import INFERRED_GRAPH
+from atmp_graph.namespaces import INFERRED_GRAPH, PREFIXES
 from atmp_graph.reasoning import materialise
 from atmp_graph.reasoning.materialise import _list_rules, scratch_graphs
-from atmp_graph.reasoning.rules import TRIVIAL_FILTER, evaluated_rules
-from atmp_graph.store import GraphStore, Quad
+from atmp_graph.reasoning.rules import TRIVIAL_FILTER, Rule, evaluated_rules
+from atmp_graph.store import GraphStore, Quad, store_literal_n3
 
 _SCHEMA_NAMESPACES = ("http://www.w3.org/2000/01/rdf-schema#", "http://www.w3.org/2002/07/owl#")
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-# Instance-level OWL terms: adding them only adds entailments.
-_INSTANCE_TERMS = ("http://www.w3.org/2002/07/owl#sameAs", "http://www.w3.org/2002/07/owl#differentFrom")
+# RDFS/OWL predicates that are not schema axioms: annotations and instance-level OWL terms.
+_INSTANCE_TERMS = tuple("http://www.w3.org/2000/01/rdf-schema#" + name
+                        for name in ("label", "comment", "seeAlso", "isDefinedBy")) + (
+    "http://www.w3.org/2002/07/owl#sameAs", "http://www.w3.org/2002/07/owl#differentFrom")
 
 
 def _touches_schema(quad: Quad) -> bool:
@@ -79,9 +81,14 @@ def update_inferences(store: GraphStore, *, removed: Sequence[Quad], added: Sequ
     rules = evaluated_rules(list_rules=_list_rules(store, using))
     while True:
         store.update(f"DROP SILENT GRAPH <{new}>")
-        store.update(" ;\n".join(
-            rule.insert(delta_atom=atom, delta_graph=delta, new_graphs=(new, target, derived), using=using)
-            for rule in rules for atom in range(len(rule.atoms))))
+        triples = [(q.subject, q.predicate, q.object) for q in store.graph_quads(delta)]
+        outputs = (new, target, derived)
+        updates = [_seeded_insert(rule, atom, triples, outputs, using)
+                   or rule.insert(delta_atom=atom, delta_graph=delta, new_graphs=outputs, using=using)
+                   for rule in rules for atom in range(len(rule.atoms))
+                   if _matches(rule.atoms[atom], triples)]
+        if updates:
+            store.update(" ;\n".join(updates))
         found = store.ask(f"ASK {{ GRAPH <{new}> {{ ?s ?p ?o }} }}")
         delta, new = new, delta
         if not found:
@@ -93,3 +100,78 @@ def update_inferences(store: GraphStore, *, removed: Sequence[Quad], added: Sequ
     newly_inferred = store.retarget(store.graph_quads(derived), target)
     store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in work))
     return InferenceChange("incremental", removed=no_longer_inferred, added=newly_inferred)
+
+
+def _pattern(atom: str) -> list[str] | None:
+    parts = atom.split()
+    return parts if len(parts) == 3 else None
+
+
+def _bindings(atom: str, triple: tuple[object, object, object]) -> dict[str, object] | None:
+    """The variables of ``atom`` bound by matching it against ``triple``; None if it does not match."""
+    pattern = _pattern(atom)
+    if pattern is None:
+        return {}
+    bound: dict[str, object] = {}
+    for token, term in zip(pattern, triple):
+        if token.startswith(("?", "$")):
+            if token in bound and bound[token] != term:
+                return None
+            bound[token] = term
+        else:
+            constant = _expand(token)
+            if constant is None or getattr(term, "value", None) != constant:
+                return None
+    return bound
+
+
+def _matches(atom: str, triples: Sequence[tuple[object, object, object]]) -> bool:
+    """Whether a delta atom can match any delta triple (a rule variant that cannot fire is skipped)."""
+    return _pattern(atom) is None or any(_bindings(atom, t) is not None for t in triples)
+
+
+def _seeded_insert(rule: Rule, index: int, triples: Sequence[tuple[object, object, object]],
+                   outputs: tuple[str, ...], using: tuple[str, ...]) -> str:
+    """The rule variant with atom ``index`` replaced by the delta's bindings as a VALUES block.
+
+    The delta of a small write is a handful of triples: handing them to the engine as
+    constants lets it start every join from them. Returns "" when the bindings cannot be
+    written as VALUES (blank nodes), and the caller uses the delta graph instead.
+    """
+    rows = [b for t in triples if (b := _bindings(rule.atoms[index], t)) is not None]
+    names = list(dict.fromkeys(name for row in rows for name in row))
+    cells = []
+    for row in rows:
+        terms = [_sparql_term(row[name]) for name in names]
+        if any(term is None for term in terms):
+            return ""
+        cells.append("(" + " ".join(str(t) for t in terms) + ")")
+    values = f"VALUES ({' '.join(names)}) {{ {' '.join(dict.fromkeys(cells))} }}" if names else ""
+    body = [values] + [f"{atom} ." for j, atom in enumerate(rule.atoms) if j != index] + [rule.condition]
+    filters = f"FILTER ({rule.head_filter})" if rule.head_filter else ""
+    targets = " ".join(f"GRAPH <{g}> {{ {rule.head} }}" for g in outputs)
+    using_clauses = " ".join(f"USING <{g}>" for g in using)
+    return (f"INSERT {{ {targets} }}\n{using_clauses}\nWHERE {{\n" + "\n".join(body)
+            + f"\n{filters}\nFILTER NOT EXISTS {{ {rule.head} }}\n}}")
+
+
+def _sparql_term(term: object) -> str | None:
+    value = getattr(term, "value", None)
+    kind = type(term).__name__
+    if kind == "NamedNode":
+        return f"<{value}>"
+    if kind == "Literal":
+        return store_literal_n3(term)
+    return None  # blank nodes cannot be written in VALUES
+
+
+def _expand(token: str) -> str | None:
+    """The IRI of a constant in a rule atom, None for a variable or anything unknown."""
+    if token == "a":
+        return _RDF_TYPE
+    if token.startswith("<") and token.endswith(">"):
+        return token[1:-1]
+    prefix, colon, local = token.partition(":")
+    if colon and not token.startswith(("?", "$")) and prefix in PREFIXES:
+        return PREFIXES[prefix] + local
+    return None
