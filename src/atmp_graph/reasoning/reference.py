@@ -19,8 +19,10 @@ because the store and rdflib name blank nodes differently.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import owlrl
-from rdflib import Graph
+from rdflib import XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from atmp_graph.reasoning.rules import is_trivial
@@ -34,7 +36,25 @@ def owlrl_inferences(graph: Graph) -> set[Triple]:
     for triple in graph:
         closure.add(triple)
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
-    return {triple for triple in closure if triple not in graph and not is_trivial(triple)}
+    return normalised(triple for triple in closure if triple not in graph and not is_trivial(triple))
+
+
+def normalised(triples: Iterable[Triple]) -> set[Triple]:
+    """The triples with ``"x"^^xsd:string`` written as the plain literal ``"x"`` (the same RDF 1.1 term).
+
+    The store returns string literals typed; rdflib parses them untyped, and compares
+    the two as different.
+
+    >>> normalised([(URIRef("urn:s"), URIRef("urn:p"), Literal("x", datatype=XSD.string))])
+    {(rdflib.term.URIRef('urn:s'), rdflib.term.URIRef('urn:p'), rdflib.term.Literal('x'))}
+    """
+    return {tuple(_plain(term) for term in triple) for triple in triples}  # type: ignore[misc]
+
+
+def _plain(term: Node) -> Node:
+    if isinstance(term, Literal) and term.datatype == XSD.string and not term.language:
+        return Literal(str(term))
+    return term
 
 
 def skolemised(graph: Graph) -> Graph:
