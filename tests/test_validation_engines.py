@@ -53,6 +53,8 @@ def test_engine_fixture_exact_results_for_subclass_and_paths() -> None:
     assert not any(k[3] == f"<{ex}p2>" for k in fast)
     # The good resource conforms to everything.
     assert not any(k[0] == f"<{ex}good>" for k in fast)
+    # A property shape with a target of its own (not reached through sh:property) is validated.
+    assert (f"<{ex}longPart>", f"<{ex}name>", str(SH.MaxLengthConstraintComponent), '"a very long name"') in fast
     # The deactivated shape is skipped.
     assert not any("never" in k[1] for k in fast)
     # Sequence, inverse and alternative paths are reported as SPARQL paths.

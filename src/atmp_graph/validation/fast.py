@@ -26,7 +26,7 @@ data never enters query text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
@@ -57,8 +57,12 @@ class UnsupportedShapeError(NotImplementedError):
     """A shape uses a SHACL feature the fast path does not translate."""
 
 
-def validate_store(store: GraphStore, shapes: Sequence[Shape]) -> Report:
+def validate_store(store: GraphStore, shapes: Sequence[Shape], *, focus: Collection[Node] | None = None) -> Report:
     """Validate the union of the store's graphs against ``shapes``.
+
+    With ``focus``, only those nodes are validated (as focus nodes of the shapes that
+    target them): the write path checks what a change can affect. Blank nodes cannot be
+    named in a query, so a focus set holding one validates everything.
 
     Raises :class:`UnsupportedShapeError` before running anything if a shape needs
     a feature listed in :data:`.shapes.UNSUPPORTED`.
@@ -70,13 +74,23 @@ def validate_store(store: GraphStore, shapes: Sequence[Shape]) -> Report:
     classes = _SubclassCache(store)
     results: list[ValidationResult] = []
     for shape in shapes:
-        targets = shape.targets or (by_node[shape.parent].targets if shape.parent in by_node else ())
+        # Through sh:property a shape validates its parent's focus nodes; on its own, its own targets.
+        if shape.parent is None:
+            targets = shape.targets
+        else:
+            targets = by_node[shape.parent].targets if shape.parent in by_node else ()
         if not targets:
             continue
-        target = _target_pattern(targets, classes)
+        target = _focus_values(focus) + _target_pattern(targets, classes)
         for constraint in shape.constraints:
             results.extend(_check(store, shape, constraint, target, classes))
     return Report(results=tuple(results), engine="fast")
+
+
+def _focus_values(focus: Collection[Node] | None) -> str:
+    if focus is None or any(not isinstance(node, (URIRef, Literal)) for node in focus):
+        return ""
+    return f"VALUES ?this {{ {' '.join(sparql_term(node) for node in focus)} }} "
 
 
 class _SubclassCache:
