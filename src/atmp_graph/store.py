@@ -359,15 +359,28 @@ class GraphStore:
         """Copy every quad into ``other``, blank node identifiers included."""
         other._store.extend(self._store.quads_for_pattern(None, None, None, None))
 
+    def nodes_linking_to(self, nodes: Iterable[Node]) -> set[Node]:
+        """The IRIs with a triple whose object is one of ``nodes`` (one hop backwards)."""
+        targets = [ox.NamedNode(str(n)) for n in nodes if isinstance(n, URIRef)]
+        found: set[Node] = set()
+        for target in targets:
+            for quad in self._store.quads_for_pattern(None, None, target, None):
+                if isinstance(quad.subject, ox.NamedNode) and quad.predicate != _RDF_TYPE:
+                    found.add(URIRef(quad.subject.value))
+        return found
+
     def touched_nodes(self, quads: Iterable[Quad]) -> set[Node]:
-        """The subjects and node objects of ``quads``, as rdflib terms (focus nodes of a change)."""
+        """The subjects and node objects of ``quads``, as rdflib terms (focus nodes of a change).
+
+        Classes (objects of ``rdf:type``) are left out: a new instance does not change
+        what can be said of its class, and a class is linked to by all its instances.
+        """
         nodes: set[Node] = set()
         for quad in quads:
             nodes.add(_to_rdflib(quad.subject))
-            if not isinstance(quad.object, ox.Literal):
+            if not isinstance(quad.object, ox.Literal) and quad.predicate != _RDF_TYPE:
                 nodes.add(_to_rdflib(quad.object))
         return nodes
-
 
 Quad = ox.Quad
 
@@ -419,6 +432,7 @@ def _decode_term(data: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 FINGERPRINT_FILE = "atmp-graph-sources.json"
 
 
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DEFAULT_GRAPH = ""  # names the store's own default graph where a graph IRI is expected
 
 

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import Literal, URIRef
+from rdflib.term import Node
 from rdflib.namespace import RDF, XSD
 
 from atmp_graph.namespaces import CHANGES_GRAPH, INFERRED_GRAPH
 from atmp_graph.store import GraphStore, Quad
 from atmp_graph.validation.fast import validate_store
-from atmp_graph.validation.report import SH, ValidationResult
+from atmp_graph.validation.report import SH, ValidationResult, _term_key
 from atmp_graph.validation.shapes import Shape
 from atmp_graph.writes.errors import WriteRefused
 from atmp_graph.writes.fetch import fetch_document
@@ -34,6 +35,8 @@ from atmp_graph.writes.journal import Journal
 from atmp_graph.writes.update_plan import Operation, split_template, split_update
 
 PROV = "http://www.w3.org/ns/prov#"
+# Above this many changed triples a write validates everything instead of its focus nodes.
+MAX_FOCUSED_CHANGE = 5000
 PROTECTED_GRAPHS = (INFERRED_GRAPH, CHANGES_GRAPH)
 
 
@@ -80,11 +83,21 @@ class WriteEngine:
         self.max_load_bytes = max_load_bytes
         self._baseline = self._violations()
 
-    def _violations(self) -> dict[tuple[str, str, str, str], ValidationResult]:
+    def _violations(self, focus: set[Node] | None = None) -> dict[tuple[str, str, str, str], ValidationResult]:
         if not self.shapes:
             return {}
-        report = validate_store(self.store, self.shapes)
+        report = validate_store(self.store, self.shapes, focus=focus)
         return {r.key(): r for r in report.results if r.severity == SH.Violation}
+
+    def _focus(self, changed: list[Quad]) -> set[Node] | None:
+        """The nodes whose validation a change can affect: those it touches and those linking to them.
+
+        None (validate everything) when the change is too large for a focused check to pay off.
+        """
+        if len(changed) > MAX_FOCUSED_CHANGE:
+            return None
+        touched = self.store.touched_nodes(changed)
+        return touched | self.store.nodes_linking_to(touched)
 
     # -- computing the effect of a request ---------------------------------------
     def _apply_update(self, change: Change, undo: _Undo) -> None:
@@ -209,14 +222,20 @@ class WriteEngine:
         if not removed and not added:
             return {"status": "committed", "added": 0, "removed": 0, "seconds": _since(started), "change": None}
         inference = update_inferences(self.store, removed=removed, added=added) if self.infer else None
-        violations = self._violations()
+        changed = removed + added + (inference.removed + inference.added if inference else [])
+        focus = self._focus(changed)
+        violations = self._violations(focus)
         new = [r for key, r in violations.items() if key not in self._baseline]
         if new:
             if inference is not None:
                 inference.undo(self.store)
             undo.rollback(self.store)
             return {"status": "rejected", "results": [_result_json(r) for r in new]}
-        self._baseline = violations
+        if focus is None:
+            self._baseline = violations
+        else:  # the focus nodes' results are replaced by the new ones
+            focus_keys = {_term_key(node) for node in focus}
+            self._baseline = {k: r for k, r in self._baseline.items() if k[0] not in focus_keys} | violations
         change_id, provenance = self._provenance(change, removed, added)
         self.store.apply_delta(remove=[], add=provenance)
         if self.journal is not None:
