@@ -76,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     steps.append(Step("reasoning", "skip", "disabled by --no-reasoning") if args.no_reasoning else _reasoning(sources))
     report = validate_store_with(store, shapes_graph)
     if report.results:
-        index = SourceIndex.from_files([(s.path, display_name(s.path)) for s in sources])
+        index = SourceIndex.from_files([(s.path, display_name(s.path)) for s in sources],
+                                       only={str(r.focus) for r in report.results})
         report = annotate(report, store, load_shapes(shapes_graph), index)
         write(report, "text", sys.stdout)
     failed = report.failed(fail_on=args.fail_on)

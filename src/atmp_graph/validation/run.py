@@ -60,7 +60,10 @@ def validate_sources(
     shapes_graph = read_shapes_graph(shapes)
     store = load_store(sources)
     report = validate_store_with(store, shapes_graph, engine=engine)
-    index = SourceIndex.from_files([(s.path, display_name(s.path)) for s in sources]) if report.results else None
+    index = None
+    if report.results:
+        focus_nodes = {str(r.focus) for r in report.results}
+        index = SourceIndex.from_files([(s.path, display_name(s.path)) for s in sources], only=focus_nodes)
     return annotate(report, store, load_shapes(shapes_graph), index)
 
 

@@ -54,18 +54,50 @@ _INDEXED_SUFFIXES = (".ttl", ".nt", ".n3")
 class SourceIndex:
     """Lines of subjects and of (subject, predicate) pairs across several files."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, only: set[str] | None = None) -> None:
         self._subjects: dict[str, Location] = {}
         self._pairs: dict[tuple[str, str], Location] = {}
+        self._only = only
 
     @classmethod
-    def from_files(cls, files: list[tuple[Path, str]]) -> SourceIndex:
-        """Index ``(path, display name)`` pairs; formats other than Turtle/N-Triples are skipped."""
-        index = cls()
+    def from_files(cls, files: list[tuple[Path, str]], *, only: set[str] | None = None) -> SourceIndex:
+        """Index ``(path, display name)`` pairs (Turtle and N-Triples; other formats are skipped).
+
+        ``only``: the subject IRIs worth recording (the focus nodes of a report), to save memory.
+        """
+        index = cls(only=only)
         for path, name in files:
-            if path.suffix.lower() in _INDEXED_SUFFIXES:
+            suffix = path.suffix.lower()
+            if suffix == ".nt":
+                index.add_n_triples(name, path.read_text(encoding="utf-8", errors="replace"))
+            elif suffix in _INDEXED_SUFFIXES:
                 index.add_text(name, path.read_text(encoding="utf-8", errors="replace"))
         return index
+
+    def add_n_triples(self, name: str, text: str) -> None:
+        """N-Triples: one triple a line, so the subject and predicate are the first two terms.
+
+        >>> index = SourceIndex()
+        >>> index.add_n_triples("x.nt", '<http://ex.org/a> <http://ex.org/p> "1" .\\n<http://ex.org/a> <http://ex.org/q> "2" .\\n')
+        >>> str(index.locate(URIRef("http://ex.org/a"), "<http://ex.org/q>"))
+        'x.nt:2'
+        """
+        subjects, pairs, only = self._subjects, self._pairs, self._only
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.startswith("<"):
+                continue  # comments, blank lines and blank-node subjects
+            subject_end = line.find("> <", 1)
+            if subject_end < 0:
+                continue
+            subject = line[1:subject_end]
+            if only is not None and subject not in only:
+                continue
+            predicate_end = line.find(">", subject_end + 3)
+            predicate = line[subject_end + 3:predicate_end]
+            if subject not in subjects:
+                subjects[subject] = Location(name, number)
+            if (subject, predicate) not in pairs:
+                pairs[(subject, predicate)] = Location(name, number)
 
     def locate(self, focus: Node, path: str | None) -> Location | None:
         """The line of ``focus``'s ``path`` triple if the path is one predicate, else of ``focus``."""
@@ -111,6 +143,8 @@ class SourceIndex:
                 if token == ".":
                     continue
                 subject = _expand(token, kind, prefixes)
+                if subject is not None and self._only is not None and subject not in self._only:
+                    subject = None
                 if subject is not None and subject not in self._subjects:
                     self._subjects[subject] = Location(name, _line(newlines, match.start()))
                 state = "predicate"
