@@ -142,7 +142,3 @@ class _Once:
             if self._value is None:
                 self._value = self._make()
             return self._value
-
-
-# The router the application mounts (it reads no file until the first request).
-router = validate_router()
