@@ -4,6 +4,9 @@ HTML term pages with the key content, the whole ontology and its downloads, help
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
@@ -125,3 +128,28 @@ def test_ontology_page_has_tree_and_downloads(bundled_server: Server) -> None:
     tree_start = page.index('href="/ontology/CarTCellAssociatedToxicity"')
     assert page.index('href="/ontology/CytokineReleaseSyndrome"', tree_start) > tree_start
     assert 'href="/ontology/usesVector"' in page
+
+
+def test_docs_command_writes_a_static_site(tmp_path: Path) -> None:
+    previous = tmp_path / "previous.ttl"
+    previous.write_text(
+        "@prefix atmp: <https://w3id.org/atmp/ontology/> . @prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        'atmp:CytokineReleaseSyndrome a owl:Class ; rdfs:label "cytokine storm"@en .\n'
+        'atmp:RetiredTerm a owl:Class ; rdfs:label "retired term"@en .\n', encoding="utf-8")
+    out = tmp_path / "site"
+    done = subprocess.run([sys.executable, "-m", "atmp_graph", "docs", "--out", str(out), "--previous", str(previous)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    page = (out / "CytokineReleaseSyndrome.html").read_text(encoding="utf-8")
+    assert "<h1>cytokine release syndrome</h1>" in page and "Zytokin-Freisetzungssyndrom" in page
+    assert 'href="CarTCellAssociatedToxicity.html"' in page and 'href="site.css"' in page.replace("./", "")
+    assert 'href="/' not in page  # relative links only: publishable anywhere
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="CytokineReleaseSyndrome.html"' in index
+    tree = (out / "tree.html").read_text(encoding="utf-8")
+    assert tree.index("CarTCellAssociatedToxicity.html") < tree.index("CytokineReleaseSyndrome.html")
+    change_list = (out / "changes.html").read_text(encoding="utf-8")
+    assert "atmp:RetiredTerm" in change_list  # removed since the previous release
+    assert "(was “cytokine storm”)" in change_list
+    assert 'href="LentiviralVector.html"' in change_list  # added since

@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "atmp_graph.commands.check",
     "atmp_graph.commands.backup",
     "atmp_graph.commands.reason",
+    "atmp_graph.commands.docs",
 ]
 
 

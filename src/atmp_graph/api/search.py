@@ -7,10 +7,12 @@ alternative labels, acronyms and definitions of every IRI in the data, in all la
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from rdflib import Literal
+from rdflib.term import Node
 from starlette.responses import JSONResponse, Response
 
 from atmp_graph.api.errors import ApiError
@@ -21,7 +23,7 @@ from atmp_graph.negotiation import choose
 from atmp_graph.search_index import Entry, Hit, SearchIndex
 from atmp_graph.termview import CLASS_TYPES, PROPERTY_TYPES, curie
 
-_TEXTS = """
+TEXTS_QUERY = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT DISTINCT ?s ?p ?text WHERE {
@@ -30,7 +32,7 @@ SELECT DISTINCT ?s ?p ?text WHERE {
   FILTER(isIRI(?s) && isLiteral(?text))
 }"""
 
-_TYPES = """
+TYPES_QUERY = """
 SELECT DISTINCT ?s ?type WHERE { ?s a ?type . FILTER(isIRI(?s) && isIRI(?type)) }"""
 
 _FIELD_NAMES = {
@@ -57,8 +59,11 @@ def kind_of(types: frozenset[str]) -> str:
 
 async def load_search_index(pool: QueryPool) -> SearchIndex:
     """The index over all labelled IRIs in the pool's data (with asserted and inferred types)."""
-    texts = await pool.select(_TEXTS)
-    type_rows = await pool.select(_TYPES)
+    return index_from_rows(await pool.select(TEXTS_QUERY), await pool.select(TYPES_QUERY))
+
+
+def index_from_rows(texts: Iterable[dict[str, Node]], type_rows: Iterable[dict[str, Node]]) -> SearchIndex:
+    """The index from the rows of ``TEXTS_QUERY`` and ``TYPES_QUERY``."""
     types: dict[str, set[str]] = defaultdict(set)
     for row in type_rows:
         types[str(row["s"])].add(str(row["type"]))
@@ -66,7 +71,7 @@ async def load_search_index(pool: QueryPool) -> SearchIndex:
     entries = []
     for row in texts:
         text = row["text"]
-        lang = text.language or "" if isinstance(text, Literal) else ""
+        lang = (text.language or "") if isinstance(text, Literal) else ""
         entries.append(Entry(str(row["s"]), _FIELD_NAMES[str(row["p"])], str(text), lang))
     kinds = {iri: kind_of(t) for iri, t in frozen.items()}
     return SearchIndex.build(entries, kinds=kinds, types=frozen)
