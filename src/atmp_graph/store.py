@@ -369,7 +369,7 @@ class GraphStore:
                     found.add(URIRef(quad.subject.value))
         return found
 
-    def touched_nodes(self, quads: Iterable[Quad]) -> set[Node]:
+    def touched_nodes(self, quads: Iterable[Quad], *, objects: bool = True) -> set[Node]:
         """The subjects and node objects of ``quads``, as rdflib terms (focus nodes of a change).
 
         Classes (objects of ``rdf:type``) are left out: a new instance does not change
@@ -378,7 +378,7 @@ class GraphStore:
         nodes: set[Node] = set()
         for quad in quads:
             nodes.add(_to_rdflib(quad.subject))
-            if not isinstance(quad.object, ox.Literal) and quad.predicate != _RDF_TYPE:
+            if objects and not isinstance(quad.object, ox.Literal) and quad.predicate != _RDF_TYPE:
                 nodes.add(_to_rdflib(quad.object))
         return nodes
 

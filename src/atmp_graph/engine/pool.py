@@ -263,20 +263,17 @@ class QueryPool:
     async def write(self, change: dict[str, Any]) -> dict[str, Any]:
         """Hand a write to the zygote (which runs one at a time) and refresh the workers.
 
-        When the answer comes back committed, every idle worker has been replaced by a
-        fork of the new state, so a query sent after the answer sees the change.
+        When the answer comes back committed, no idle worker of the old state is left, so
+        a query sent after the answer sees the change.
         """
         outcome = await asyncio.to_thread(self._write_blocking, change)
         if outcome.get("status") == "committed" and outcome.get("change"):
             self._generation += 1
             self.status["graphs"] = outcome.pop("graphs_after")
-            stale = []
+            # Stale idle workers leave the queue now; fresh forks join it in the background,
+            # so a query sent after this answer waits for a fresh worker rather than a stale one.
             while not self._idle.empty():
-                stale.append(self._idle.get_nowait())
-            for worker in stale:
-                worker.kill()
-            for fresh in await asyncio.gather(*(self._fork() for _ in stale)):
-                self._idle.put_nowait(fresh)
+                self._replace(self._idle.get_nowait())
         outcome.pop("graphs_after", None)
         return outcome
 

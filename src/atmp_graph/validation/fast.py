@@ -72,6 +72,7 @@ def validate_store(store: GraphStore, shapes: Sequence[Shape], *, focus: Collect
         raise UnsupportedShapeError("; ".join(unsupported))
     by_node = {shape.node: shape for shape in shapes if shape.parent is None}
     classes = _SubclassCache(store)
+    restrict = _focus_values(focus)
     results: list[ValidationResult] = []
     for shape in shapes:
         # Through sh:property a shape validates its parent's focus nodes; on its own, its own targets.
@@ -81,7 +82,7 @@ def validate_store(store: GraphStore, shapes: Sequence[Shape], *, focus: Collect
             targets = by_node[shape.parent].targets if shape.parent in by_node else ()
         if not targets:
             continue
-        target = _focus_values(focus) + _target_pattern(targets, classes)
+        target = restrict + _target_pattern(targets, classes)
         for constraint in shape.constraints:
             results.extend(_check(store, shape, constraint, target, classes))
     return Report(results=tuple(results), engine="fast")

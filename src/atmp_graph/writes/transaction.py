@@ -90,14 +90,15 @@ class WriteEngine:
         return {r.key(): r for r in report.results if r.severity == SH.Violation}
 
     def _focus(self, changed: list[Quad]) -> set[Node] | None:
-        """The nodes whose validation a change can affect: those it touches and those linking to them.
+        """The nodes whose validation a change can affect: those it touches, and those linking to
+        a node whose own triples changed (a value's type or properties can break its referrer).
 
         None (validate everything) when the change is too large for a focused check to pay off.
         """
         if len(changed) > MAX_FOCUSED_CHANGE:
             return None
         touched = self.store.touched_nodes(changed)
-        return touched | self.store.nodes_linking_to(touched)
+        return touched | self.store.nodes_linking_to(self.store.touched_nodes(changed, objects=False))
 
     # -- computing the effect of a request ---------------------------------------
     def _apply_update(self, change: Change, undo: _Undo) -> None:
