@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from atmp_graph.commands.validate import format_syntax_error, quiet_rdflib_literal_warnings, sources_for
+from atmp_graph.named_queries import parse_named_query
 from atmp_graph.namespaces import BUNDLED_QUERIES_DIR, BUNDLED_SHAPES_DIR
 from atmp_graph.store import GraphStore, Source
 from atmp_graph.validation.formats import write
@@ -128,9 +129,10 @@ def _competency(store: GraphStore, queries: dict[Path, str]) -> Step:
     failures = []
     for path, text in queries.items():
         try:
-            if "CONSTRUCT" in text.upper() or "DESCRIBE" in text.upper():
+            form = parse_named_query(path.stem, text, path=path).form  # not a keyword search: names may contain "Construct"
+            if form in ("CONSTRUCT", "DESCRIBE"):
                 _ = store.construct(text)
-            elif _is_ask(text):
+            elif form == "ASK":
                 store.ask(text)
             else:
                 for _row in store.select(text):
@@ -142,11 +144,6 @@ def _competency(store: GraphStore, queries: dict[Path, str]) -> Step:
             print(f"competency query error: {failure}")
         return Step("competency queries", "fail", f"{len(failures)} of {len(queries)} failed to run")
     return Step("competency queries", "pass", f"{len(queries)} ran")
-
-
-def _is_ask(text: str) -> bool:
-    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith(("#", "PREFIX", "prefix"))]
-    return bool(lines) and lines[0].lstrip().upper().startswith("ASK")
 
 
 def _print_steps(steps: list[Step]) -> None:
