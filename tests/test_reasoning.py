@@ -109,6 +109,14 @@ def test_inferred_graph_is_separate_and_asserted_graphs_are_untouched() -> None:
     assert report.asserted_triples == sum(len(t) for t in before.values())
 
 
+def test_on_disk_store_gives_the_same_inferences(tmp_path: Path) -> None:
+    graph = fixture("cls")
+    store = GraphStore.on_disk(tmp_path / "store")
+    store.load_data(graph.serialize(format="nt").encode(), "application/n-triples", graph=ASSERTED)
+    materialise(store)
+    assert inferred(store) == owlrl_inferences(graph)
+
+
 def test_materialising_again_recomputes_from_scratch() -> None:
     store = store_with(fixture("cax"))
     first = materialise(store)
