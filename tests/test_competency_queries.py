@@ -176,3 +176,9 @@ def test_inference_makes_the_difference_where_the_header_says_so(store: GraphSto
             assert len(set(asserted)) < len(set(full)) or set(asserted) != set(full)
     elif query.inference == "none":
         assert same_answer(query, asserted, full), f"{name} is marked 'inference: none' but needs it: {asserted}"
+
+
+def test_docs_list_every_query() -> None:
+    listing = (Path(__file__).parents[1] / "docs" / "queries.md").read_text(encoding="utf-8")
+    missing = [p.stem for p in QUERY_PATHS if f"`{p.stem}`" not in listing]
+    assert missing == [], "add these queries to docs/queries.md"
