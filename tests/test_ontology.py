@@ -183,9 +183,11 @@ def test_no_two_terms_share_an_english_label(tbox: Graph) -> None:
     assert [label for label, count in labels.items() if count > 1] == []
 
 
-def test_properties_are_declared_once_and_not_punned(tbox: Graph) -> None:
+@pytest.mark.parametrize("with_kb", [False, True], ids=["tbox", "tbox+kb"])
+def test_properties_are_declared_once_and_not_punned(tbox: Graph, kb: Graph, with_kb: bool) -> None:
+    graph = tbox + kb if with_kb else tbox
     kinds = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
-    used = {p for _, p, _ in tbox if p != RDF.type}
+    used = {p for _, p, _ in graph if p != RDF.type}
     declared = {p: [k for k in kinds if (p, RDF.type, k) in tbox] for p in used}
     builtin = (str(RDF), str(RDFS), str(OWL))
     undeclared = sorted(p for p, ks in declared.items() if not ks and not str(p).startswith(builtin))
@@ -197,6 +199,8 @@ def test_kb_uses_only_declared_ontology_terms(tbox: Graph, kb: Graph) -> None:
     declared = {s for s in tbox.subjects() if isinstance(s, URIRef) and s.startswith(str(ATMP))}
     used = {t for triple in kb for t in triple if isinstance(t, URIRef) and t.startswith(str(ATMP))}
     assert sorted(used - declared) == []
+    types = set(kb.objects(None, RDF.type)) - {OWL.NamedIndividual}
+    assert sorted(t for t in types if (t, RDF.type, OWL.Class) not in tbox) == []
 
 
 def test_classes_used_in_axioms_are_declared(tbox: Graph) -> None:
