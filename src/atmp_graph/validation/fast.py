@@ -50,6 +50,9 @@ _NODE_KINDS = {
     SH.IRIOrLiteral: "(isIRI(?value) || isLiteral(?value))",
 }
 _COMPARISONS = {"minInclusive": ">=", "maxInclusive": "<=", "minExclusive": ">", "maxExclusive": "<"}
+_PLAIN_SELECT = re.compile(
+    r"^\s*SELECT\s+(?:DISTINCT\s+|REDUCED\s+)?(?P<projection>[^{]*?)\s*WHERE\s*\{(?P<body>.*)\}\s*$", re.I | re.S
+)
 _PROJECTION = re.compile(r"^(\s*SELECT\s+(?:DISTINCT\s+|REDUCED\s+)?)(.*?)(\bWHERE\b|\{)", re.I | re.S)
 
 
@@ -148,6 +151,10 @@ def _check(
         elif name == "minCount":
             query = (f"SELECT ?this WHERE {{ {target} OPTIONAL {{ ?this {path} ?value }} }} "
                      f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {count})")
+        elif count == 1:
+            # Two different values, by a self-join: about twice as fast as GROUP BY on pyoxigraph.
+            query = (f"SELECT DISTINCT ?this WHERE {{ {target} ?this {path} ?value . ?this {path} ?_other . "
+                     f"FILTER(!sameTerm(?value, ?_other)) }}")
         else:
             query = (f"SELECT ?this WHERE {{ {target} ?this {path} ?value }} "
                      f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {count})")
@@ -209,10 +216,16 @@ def _check_sparql(store: GraphStore, shape: Shape, constraint: Constraint, targe
     inner = constraint.query.replace("$this", "?this")
     if shape.path:
         inner = inner.replace("$PATH", shape.path)
-    match = _PROJECTION.match(inner)
-    if match and "?this" not in match.group(2) and "*" not in match.group(2):
-        inner = match.group(1) + "?this " + inner[len(match.group(1)):]
-    query = f"{constraint.prefixes}SELECT DISTINCT ?this ?value ?path WHERE {{ {target} {{ {inner} }} }}"
+    body = _inlinable_body(inner)
+    if body is not None:
+        # Pre-binding by inlining: the target pattern and the constraint's pattern form one group,
+        # so the engine looks up each focus node's triples instead of evaluating the whole query.
+        query = f"{constraint.prefixes}SELECT DISTINCT ?this ?value ?path WHERE {{ {target} {body} }}"
+    else:
+        match = _PROJECTION.match(inner)
+        if match and "?this" not in match.group(2) and "*" not in match.group(2):
+            inner = match.group(1) + "?this " + inner[len(match.group(1)):]
+        query = f"{constraint.prefixes}SELECT DISTINCT ?this ?value ?path WHERE {{ {target} {{ {inner} }} }}"
     for row in store.select(query):
         focus = row["this"]
         # Unbound ?value: the value node is the focus node (https://www.w3.org/TR/shacl/#sparql-constraints-validation).
@@ -229,6 +242,21 @@ def _check_sparql(store: GraphStore, shape: Shape, constraint: Constraint, targe
             message=message,
             shape=shape.node,
         )
+
+
+def _inlinable_body(select: str) -> str | None:
+    """The WHERE group of a plain ``SELECT vars WHERE { ... }`` (no modifiers, no expressions in
+    the projection, ``?value``/``?path`` projected when used), else None."""
+    match = _PLAIN_SELECT.match(select)
+    if match is None:
+        return None
+    projection, body = match.group("projection"), match.group("body")
+    if "(" in projection or "*" in projection:
+        return None
+    for name in ("?value", "?path"):
+        if re.search(re.escape(name) + r"\b", body) and not re.search(re.escape(name) + r"\b", projection):
+            return None
+    return body
 
 
 def _rows(store: GraphStore, query: str, shape: Shape, constraint: Constraint, *, with_value: bool) -> Iterator[ValidationResult]:
