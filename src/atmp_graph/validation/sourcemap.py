@@ -5,6 +5,7 @@ first appears on, and for every (subject, predicate) pair the line of that
 predicate. It tokenises (strings, comments, IRIs, prefixed names, brackets) but does
 not build triples, so it is cheap and tolerant; nested blank-node content is skipped.
 
+>>> from rdflib import URIRef
 >>> index = SourceIndex()
 >>> index.add_text("kb.ttl", '''@prefix ex: <http://ex.org/> .
 ... ex:a a ex:C ;
@@ -25,7 +26,6 @@ import bisect
 import re
 from pathlib import Path
 
-from rdflib import URIRef
 from rdflib.term import Node
 
 from atmp_graph.validation.report import Location
@@ -77,6 +77,7 @@ class SourceIndex:
     def add_n_triples(self, name: str, text: str) -> None:
         """N-Triples: one triple a line, so the subject and predicate are the first two terms.
 
+        >>> from rdflib import URIRef
         >>> index = SourceIndex()
         >>> index.add_n_triples("x.nt", '<http://ex.org/a> <http://ex.org/p> "1" .\\n<http://ex.org/a> <http://ex.org/q> "2" .\\n')
         >>> str(index.locate(URIRef("http://ex.org/a"), "<http://ex.org/q>"))
@@ -175,5 +176,3 @@ def _expand(token: str, kind: str | None, prefixes: dict[str, str]) -> str | Non
         return None if namespace is None else namespace + local.replace("\\", "")
     return None
 
-
-_ = URIRef  # focus nodes are usually URIRefs; blank nodes are never found
