@@ -108,7 +108,9 @@ def all_terms(graph: Graph) -> set[URIRef]:
 
 # Datatypes outside the OWL 2 datatype map (xsd:date, xsd:gYear, xsd:gYearMonth) make HermiT stop;
 # for the consistency check such literals are kept as plain strings (no date property has a range).
-NOT_IN_OWL2_DATATYPE_MAP = {URIRef("http://www.w3.org/2001/XMLSchema#" + name) for name in ("date", "gYear", "gYearMonth", "time", "duration")}
+NOT_IN_OWL2_DATATYPE_MAP = {
+    URIRef("http://www.w3.org/2001/XMLSchema#" + name) for name in ("date", "gYear", "gYearMonth", "time", "duration")
+}
 
 
 def without_non_owl2_datatypes(graph: Graph) -> Graph:
@@ -222,8 +224,15 @@ def test_crest_is_deprecated_and_replaced_by_icans(tbox: Graph) -> None:
 
 
 def test_german_labels_where_the_official_term_is_german(tbox: Graph) -> None:
-    for local in ("AdvancedTherapyMedicinalProduct", "GeneTherapyMedicinalProduct", "InvestigationalMedicinalProduct",
-                  "GeneticallyModifiedOrganism", "GoodManufacturingPractice", "HospitalExemptionAuthorisation"):  # fmt: skip
+    official_german = (
+        "AdvancedTherapyMedicinalProduct",
+        "GeneTherapyMedicinalProduct",
+        "InvestigationalMedicinalProduct",
+        "GeneticallyModifiedOrganism",
+        "GoodManufacturingPractice",
+        "HospitalExemptionAuthorisation",
+    )
+    for local in official_german:
         assert any(label.language == "de" for label in tbox.objects(ATMP[local], RDFS.label)), local
 
 
@@ -239,8 +248,10 @@ SELECT ?productClass ?testClass WHERE {
 
 
 def test_tbox_states_release_tests_per_vector_kind(tbox: Graph) -> None:
-    rows = {(str(r.productClass).removeprefix(str(ATMP)), str(r.testClass).removeprefix(str(ATMP)))  # type: ignore[union-attr]
-            for r in tbox.query(RELEASE_TESTS_BY_VECTOR)}  # fmt: skip
+    rows = {
+        (str(row[0]).removeprefix(str(ATMP)), str(row[1]).removeprefix(str(ATMP)))  # type: ignore[index]
+        for row in tbox.query(RELEASE_TESTS_BY_VECTOR)
+    }
     common = {"SterilityTest", "MycoplasmaTest", "EndotoxinTest", "PurityTest", "VectorCopyNumberAssay"}
     assert rows == {("LentivirallyModifiedProduct", t) for t in common | {"ReplicationCompetentLentivirusTest"}} | {
         ("GammaretrovirallyModifiedProduct", t) for t in common | {"ReplicationCompetentRetrovirusTest"}
@@ -275,7 +286,8 @@ def test_organisation_abbreviation_is_exactly_one_kb_individual(tbox: Graph, kb:
 
 def test_every_seed_abbreviation_resolves_to_exactly_one_term_across_ontology_and_kb(tbox: Graph, kb: Graph) -> None:
     union = tbox + kb
-    counts = {name: len(resolving(union, forms)) for name, forms in (CONCEPT_ABBREVIATIONS | ORGANISATION_ABBREVIATIONS).items()}
+    abbreviations = CONCEPT_ABBREVIATIONS | ORGANISATION_ABBREVIATIONS
+    counts = {name: len(resolving(union, forms)) for name, forms in abbreviations.items()}
     assert counts == dict.fromkeys(counts, 1)
 
 
@@ -308,7 +320,8 @@ def test_reasoner_classifies_a_car_t_product(reasoned: owlready2.World) -> None:
 
 
 def test_reasoner_classifies_trial_sponsor_and_authorised_tcr_product(reasoned: owlready2.World) -> None:
-    assert {"PhaseIClinicalTrial", "EarlyPhaseClinicalTrial", "AcademicClinicalTrial"} <= inferred_types(reasoned, "trial")
+    trial_types = inferred_types(reasoned, "trial")
+    assert {"PhaseIClinicalTrial", "EarlyPhaseClinicalTrial", "AcademicClinicalTrial"} <= trial_types
     assert {"AcademicSponsor", "TrialSponsor"} <= inferred_types(reasoned, "university")
     assert {"TcrTCellProduct", "AuthorisedMedicinalProduct"} <= inferred_types(reasoned, "tcrProduct")
     assert "MarketingAuthorisationHolder" in inferred_types(reasoned, "company")

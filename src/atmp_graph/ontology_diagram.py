@@ -198,7 +198,9 @@ def graphviz(graph: Graph, *, depth: int | None = None, properties: bool = True)
         )
         lines.append(f'  "{name}" [label="{name}"{style}];')
     for name in sorted(shown):
-        lines.extend(f'  "{name}" -> "{parent}" [arrowhead=empty];' for parent in nodes[name].parents if parent in shown)
+        lines.extend(
+            f'  "{name}" -> "{parent}" [arrowhead=empty];' for parent in nodes[name].parents if parent in shown
+        )
     if properties:
         lines.extend(
             f'  "{a.domain}" -> "{a.range}" [label="{a.label}", style=dotted];' for a in associations(graph, shown)
