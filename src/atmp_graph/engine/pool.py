@@ -174,28 +174,37 @@ class QueryPool:
         return {"size": self._size, "idle": self._idle.qsize(), "busy": self._busy}
 
     # -- workers -------------------------------------------------------------
-    def _fork_blocking(self) -> tuple[int, socket.socket]:
+    def _exchange(self, message: dict[str, Any], *, max_fds: int) -> tuple[dict[str, Any], list[socket.socket]]:
+        """Send the zygote a request; its reply and the worker channels that came with it."""
         assert self._control is not None
         with self._control_lock:
-            send_message(self._control, {"op": "fork"})
-            data, fds, _flags, _addr = socket.recv_fds(self._control, 4096, 1)
-            if not fds:
-                raise StoreLoadError("the zygote did not hand over a worker")
+            send_message(self._control, message)
+            data, fds, _flags, _addr = socket.recv_fds(self._control, 65536, max_fds)
+            if len(data) < LENGTH_SIZE:
+                data += recv_exactly(self._control, LENGTH_SIZE - len(data))
             length = unpack_length(data[:LENGTH_SIZE])
             payload = data[LENGTH_SIZE:]
             if len(payload) < length:
                 payload += recv_exactly(self._control, length - len(payload))
-        reply = json.loads(payload)
-        return int(reply["pid"]), socket.socket(fileno=fds[0])
+        return json.loads(payload), [socket.socket(fileno=fd) for fd in fds]
+
+    def _fork_blocking(self) -> tuple[int, socket.socket]:
+        reply, sockets = self._exchange({"op": "fork"}, max_fds=1)
+        if not sockets:
+            raise StoreLoadError("the zygote did not hand over a worker")
+        return int(reply["pids"][0]), sockets[0]
+
+    async def _adopt(self, pid: int, sock: socket.socket, generation: int) -> _Worker:
+        sock.setblocking(False)
+        reader, writer = await asyncio.open_unix_connection(sock=sock, limit=2**26)
+        return _Worker(pid, reader, writer, generation)
 
     async def _fork(self) -> _Worker:
         # Tag with the generation known before forking: a fork racing a write is then
         # at worst replaced once more, never taken for fresh when it is stale.
         generation = self._generation
         pid, sock = await asyncio.to_thread(self._fork_blocking)
-        sock.setblocking(False)
-        reader, writer = await asyncio.open_unix_connection(sock=sock, limit=2**26)
-        return _Worker(pid, reader, writer, generation)
+        return await self._adopt(pid, sock, generation)
 
     def _release(self, worker: _Worker) -> None:
         """Put a worker back after a query, or replace it if a write made its snapshot stale."""
@@ -210,7 +219,11 @@ class QueryPool:
 
         async def replace() -> None:
             try:
-                self._idle.put_nowait(await self._fork())
+                fresh = await self._fork()
+                if self._idle.qsize() + self._busy >= self._size:  # a write's fresh set filled the pool
+                    fresh.kill()
+                else:
+                    self._idle.put_nowait(fresh)
             except (OSError, StoreLoadError) as error:
                 log.error("could not replace a query worker: %s", error)
 
@@ -254,27 +267,28 @@ class QueryPool:
         return QueryStream(header["media_type"], header["kind"], self._stream(worker, deadline))
 
     # -- writes ----------------------------------------------------------------
-    def _write_blocking(self, change: dict[str, Any]) -> dict[str, Any]:
-        assert self._control is not None
-        with self._control_lock:
-            send_message(self._control, {"op": "write", "change": change})
-            return recv_message(self._control)
-
     async def write(self, change: dict[str, Any]) -> dict[str, Any]:
         """Hand a write to the zygote (which runs one at a time) and refresh the workers.
 
-        When the answer comes back committed, no idle worker of the old state is left, so
-        a query sent after the answer sees the change.
+        The zygote forks a full set of workers of the new state right after it commits; they
+        replace the idle ones before the answer returns, so a query sent after the answer
+        sees the change, without waiting for forks queued behind other writes.
         """
-        outcome = await asyncio.to_thread(self._write_blocking, change)
+        outcome, sockets = await asyncio.to_thread(
+            self._exchange, {"op": "write", "change": change, "fork": self._size}, max_fds=self._size)
         if outcome.get("status") == "committed" and outcome.get("change"):
             self._generation += 1
             self.status["graphs"] = outcome.pop("graphs_after")
-            # Stale idle workers leave the queue now; fresh forks join it in the background,
-            # so a query sent after this answer waits for a fresh worker rather than a stale one.
+            fresh = [await self._adopt(pid, sock, self._generation) for pid, sock in zip(outcome.pop("pids"), sockets)]
             while not self._idle.empty():
-                self._replace(self._idle.get_nowait())
+                self._idle.get_nowait().kill()
+            room = self._size - self._busy
+            for worker in fresh[:room]:
+                self._idle.put_nowait(worker)
+            for worker in fresh[room:]:  # busy stale workers are replaced when they finish
+                worker.kill()
         outcome.pop("graphs_after", None)
+        outcome.pop("pids", None)
         return outcome
 
     async def read_all(self, request: QueryRequest) -> tuple[str, bytes]:

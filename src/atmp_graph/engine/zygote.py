@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from atmp_graph.engine import worker
-from atmp_graph.engine.wire import ChannelClosed, recv_message, send_message
+from atmp_graph.engine.wire import ChannelClosed, encode_message, recv_message, send_message
 from atmp_graph.loading import JOURNAL_FILE, build_store
 from atmp_graph.store import GraphStore, Source
 from atmp_graph.validation.shapes import load_shapes, read_shapes_graph
@@ -94,24 +94,31 @@ def handle_write(engine: WriteEngine, request: dict[str, Any]) -> dict[str, Any]
     return outcome
 
 
-def fork_worker(control: socket.socket, store: GraphStore | None, store_dir: str | None) -> None:
-    """Fork a worker and hand the server its end of the worker's channel."""
-    server_end, worker_end = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:  # the worker
-        control.close()
-        server_end.close()
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        die_with_parent()
-        try:
-            worker_store = store if store is not None else GraphStore.read_only(Path(str(store_dir)))
-            worker.serve(worker_store, worker_end)
-        finally:
-            os._exit(0)
-    worker_end.close()
-    payload = b'{"status": "ok", "pid": %d}' % pid
-    socket.send_fds(control, [len(payload).to_bytes(4, "big") + payload], [server_end.fileno()])
-    server_end.close()
+def fork_workers(control: socket.socket, store: GraphStore | None, store_dir: str | None, *,
+                 count: int, reply: dict[str, Any]) -> None:
+    """Fork ``count`` workers and send ``reply`` with their pids, handing the server their channels."""
+    ends: list[socket.socket] = []
+    pids: list[int] = []
+    for _ in range(count):
+        server_end, worker_end = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # the worker
+            control.close()
+            for end in [server_end, *ends]:
+                end.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            die_with_parent()
+            try:
+                worker_store = store if store is not None else GraphStore.read_only(Path(str(store_dir)))
+                worker.serve(worker_store, worker_end)
+            finally:
+                os._exit(0)
+        worker_end.close()
+        ends.append(server_end)
+        pids.append(pid)
+    socket.send_fds(control, [encode_message({**reply, "pids": pids})], [end.fileno() for end in ends])
+    for end in ends:
+        end.close()
 
 
 def main(argv: list[str]) -> int:
@@ -133,12 +140,15 @@ def main(argv: list[str]) -> int:
         except ChannelClosed:
             return 0
         if request["op"] == "fork":
-            fork_worker(control, store, config.get("store_dir"))
+            fork_workers(control, store, config.get("store_dir"), count=1, reply={"status": "ok"})
         elif request["op"] == "write":
             if engine is None:
                 send_message(control, {"status": "error", "http": 403, "message": "writes are not enabled"})
-            else:
-                send_message(control, handle_write(engine, request))
+                continue
+            outcome = handle_write(engine, request)
+            # Workers of the new state are forked at once, in the same turn as the commit.
+            fresh = int(request.get("fork", 0)) if outcome["status"] == "committed" and outcome.get("change") else 0
+            fork_workers(control, store, config.get("store_dir"), count=fresh, reply=outcome)
         elif request["op"] == "stop":
             return 0
 
