@@ -22,12 +22,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import owlrl
-from rdflib import XSD, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from atmp_graph.reasoning.rules import is_trivial
 
 Triple = tuple[Node, Node, Node]
+# xsd:string (a plain constant: pytest's doctest collector trips over rdflib's closed XSD namespace)
+XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
 
 
 def owlrl_inferences(graph: Graph) -> set[Triple]:
@@ -45,14 +47,14 @@ def normalised(triples: Iterable[Triple]) -> set[Triple]:
     The store returns string literals typed; rdflib parses them untyped, and compares
     the two as different.
 
-    >>> normalised([(URIRef("urn:s"), URIRef("urn:p"), Literal("x", datatype=XSD.string))])
+    >>> normalised([(URIRef("urn:s"), URIRef("urn:p"), Literal("x", datatype=XSD_STRING))])
     {(rdflib.term.URIRef('urn:s'), rdflib.term.URIRef('urn:p'), rdflib.term.Literal('x'))}
     """
     return {tuple(_plain(term) for term in triple) for triple in triples}  # type: ignore[misc]
 
 
 def _plain(term: Node) -> Node:
-    if isinstance(term, Literal) and term.datatype == XSD.string and not term.language:
+    if isinstance(term, Literal) and term.datatype == XSD_STRING and not term.language:
         return Literal(str(term))
     return term
 
