@@ -61,3 +61,13 @@ def test_query_on_bundled_data_runs() -> None:
     result = atmp_graph("query", "ASK { ?s ?p ?o }")
     assert result.returncode == 0, result.stderr
     assert "boolean" in result.stdout
+
+
+def test_named_query_takes_defaults_and_params() -> None:
+    default = atmp_graph("query", "--name", "grade-criteria", "--format", "csv")
+    grade_2 = atmp_graph("query", "--name", "grade-criteria", "--param", "level=2", "--format", "csv")
+    bad = atmp_graph("query", "--name", "grade-criteria", "--param", "level=high")
+    assert default.returncode == 0, default.stderr
+    assert [line.split(",")[2] for line in default.stdout.splitlines()[1:]] == ["3"]
+    assert [line.split(",")[2] for line in grade_2.stdout.splitlines()[1:]] == ["2"]
+    assert bad.returncode == 2 and "must be an integer" in bad.stderr
