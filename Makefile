@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv java browser serve test typecheck bench clean
+.PHONY: venv java browser virtuoso serve test typecheck bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,18 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null) || \
 	  echo "warning: could not install Chromium; the browser test will fail"; }
 
+# The remote-backend tests run against a real Virtuoso (tests/virtuoso_server.py starts it on
+# 127.0.0.1); install Debian's package when virtuoso-t is missing.
+virtuoso:
+	@command -v virtuoso-t >/dev/null 2>&1 || { \
+	  echo "installing Virtuoso for the remote-backend tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null) || \
+	  echo "warning: could not install Virtuoso; the remote-backend tests will fail"; }
+
 serve: $(STAMP)
 	$(BIN)/atmp-graph serve $(ARGS)
 
-test: $(STAMP) java browser
+test: $(STAMP) java browser virtuoso
 	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
