@@ -147,6 +147,18 @@ class GraphStore:
             except SyntaxError as error:
                 raise SyntaxError(f"{source.path}: {error}") from None
 
+    def dump_dataset(self, output: BinaryIO) -> None:
+        """Every quad as N-Quads (blank nodes keep their identifiers within the dump)."""
+        self._store.dump(output, ox.RdfFormat.N_QUADS)
+
+    def load_dataset(self, path: Path) -> None:
+        """Add the quads of an N-Quads file written by :meth:`dump_dataset`.
+
+        Only for dumps this program wrote itself: IRIs are not validated again, and blank
+        nodes get fresh identifiers, consistent across the whole file.
+        """
+        self._store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
+
     def load_data(self, data: bytes, media_type: str, *, graph: str, base_iri: str | None = None) -> None:
         """Parse ``data`` and add it to ``graph``; ``SyntaxError`` with line/column if malformed."""
         fmt = rdf_format(media_type)
@@ -354,6 +366,13 @@ class GraphStore:
         """rdflib triples as quads of ``graph``."""
         name = ox.NamedNode(graph)
         return [ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), name) for s, p, o in triples]  # type: ignore[arg-type]
+
+    def isomorphic(self, other: GraphStore) -> bool:
+        """Whether both stores hold the same quads, up to the names of blank nodes."""
+        mine, theirs = (ox.Dataset(store._store) for store in (self, other))
+        for dataset in (mine, theirs):
+            dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        return mine == theirs
 
     def copy_into(self, other: GraphStore) -> None:
         """Copy every quad into ``other``, blank node identifiers included."""

@@ -17,16 +17,15 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atmp_graph.engine import worker
 from atmp_graph.engine.wire import ChannelClosed, encode_message, recv_message, send_message
 from atmp_graph.loading import JOURNAL_FILE, build_store
 from atmp_graph.store import GraphStore, Source
-from atmp_graph.validation.shapes import load_shapes, read_shapes_graph
-from atmp_graph.writes.journal import Journal
-from atmp_graph.writes.errors import WriteRefused
-from atmp_graph.writes.transaction import Change, WriteEngine
+
+if TYPE_CHECKING:  # imported when writes are enabled: read-only starts skip pySHACL's import time
+    from atmp_graph.writes.transaction import WriteEngine
 
 _PR_SET_PDEATHSIG = 1
 
@@ -67,6 +66,10 @@ def load(config: dict[str, Any]) -> tuple[GraphStore | None, dict[str, Any]]:
 
 def write_engine(store: GraphStore, config: dict[str, Any]) -> WriteEngine:
     """The transaction engine for a writable store (shapes read once, journal beside the store)."""
+    from atmp_graph.validation.shapes import load_shapes, read_shapes_graph
+    from atmp_graph.writes.journal import Journal
+    from atmp_graph.writes.transaction import WriteEngine
+
     shapes_dir = Path(config["shapes_dir"])
     shapes = load_shapes(read_shapes_graph(sorted(shapes_dir.glob("*.ttl")))) if shapes_dir.is_dir() else []
     store_dir = config.get("store_dir")
@@ -79,6 +82,9 @@ def write_engine(store: GraphStore, config: dict[str, Any]) -> WriteEngine:
 
 def handle_write(engine: WriteEngine, request: dict[str, Any]) -> dict[str, Any]:
     """Run one write; every failure becomes an answer, never a crash of the zygote."""
+    from atmp_graph.writes.errors import WriteRefused
+    from atmp_graph.writes.transaction import Change
+
     try:
         outcome = engine.execute(Change(**request["change"]))
     except WriteRefused as refused:
