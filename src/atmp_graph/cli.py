@@ -26,7 +26,25 @@ COMMAND_MODULES = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Commands registered by a module of another name.
+_MODULE_OF_COMMAND = {"restore": "atmp_graph.commands.backup"}
+
+
+def _module_for(argv: Sequence[str]) -> str | None:
+    """The one command module ``argv`` needs (its first word names the command), if known.
+
+    Only that module is then imported: the others pull in heavy libraries (pySHACL,
+    owlready2) that, say, ``serve`` never uses, and would slow every start.
+    """
+    command = next((word for word in argv if not word.startswith("-")), None)
+    if command is None:
+        return None
+    module = _MODULE_OF_COMMAND.get(command, f"atmp_graph.commands.{command}")
+    return module if module in COMMAND_MODULES else None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or only of the commands of the module ``only``."""
     parser = argparse.ArgumentParser(
         prog="atmp-graph",
         description="Knowledge graph of CAR-T and TCR-T cell therapies: serve, query and check it.",
@@ -34,12 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"atmp-graph {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        importlib.import_module(name).add_parser(subparsers)
+        if only is None or name == only:
+            importlib.import_module(name).add_parser(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(_module_for(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
