@@ -24,7 +24,6 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from atmp_graph.store import GraphStore, Source, media_type_for_path, user_sources
-from atmp_graph.validation import engine_pyshacl
 from atmp_graph.validation.explain import expected, hint, short, short_path
 from atmp_graph.validation.fast import UnsupportedShapeError, validate_store
 from atmp_graph.validation.report import Report, ValidationResult
@@ -69,6 +68,8 @@ def validate_sources(
 
 def validate_store_with(store: GraphStore, shapes_graph: Graph, *, engine: EngineChoice = "auto") -> Report:
     """Run one engine on a loaded store; ``auto`` uses the fast path unless a shape needs pySHACL."""
+    from atmp_graph.validation import engine_pyshacl  # pySHACL is slow to import: only when it runs
+
     if engine != "pyshacl":
         try:
             return validate_store(store, load_shapes(shapes_graph))
