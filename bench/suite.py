@@ -1,0 +1,629 @@
+"""The benchmark suite (issue 8): load time, per-query latency and throughput of four systems, one run.
+
+    .venv/bin/pip install -e '.[bench]'
+    make virtuoso    # or: apt-get install virtuoso-opensource
+    .venv/bin/python -m bench.suite --triples 1000000 --clients 1,4,16
+
+Steps, all in one process so that the ratios compare figures measured the same way on
+the same machine at about the same time:
+
+1. Generate the data (:mod:`bench.atmpgen`, deterministic by ``--seed``).
+2. Build the dataset every system serves: the bundled ontology and KB plus the
+   generated file, with atmp-graph's OWL 2 RL entailments materialised (in-process,
+   timed), written as one N-Triples file (the *closure*). Systems without a reasoner
+   serve the closure, so all four answer over the same triples.
+3. For each system: start it and load the data (timed), run one check mix (every
+   query once: status and row count, compared with atmp-graph embedded), then at each
+   client count run whole mixes (:mod:`bench.querymix`) from that many threads and
+   record each query's latency; throughput is query mixes per hour (QMpH).
+
+Systems: ``embedded`` (``atmp-graph serve --data FILE``: bundled data, the generated
+file and inference at start-up), ``virtuoso`` (Virtuoso's /sparql over the bulk-loaded
+closure), ``atmp-virtuoso`` (``atmp-graph serve --backend sparql`` in front of that same
+Virtuoso) and ``rdflib-endpoint`` (rdflib-endpoint over the closure). A query that runs
+longer than ``--timeout`` (``--rdflib-timeout`` for rdflib-endpoint) is counted as a
+timeout; rdflib-endpoint cannot cancel a query, so a query that timed out in its check
+mix is not sent again: it is counted as a timeout at the timeout's length in every mix
+(its QMpH is then an upper bound).
+
+Writes ``bench/results/suite-<size>.json`` and ``.md``, and the plot
+``docs/bench-latency-<size>.png``. Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import atmpgen, querymix, virtuoso_bench
+from bench.atmpgen import Scale
+from bench.querymix import Query
+
+ROOT = Path(__file__).resolve().parents[1]
+GRAPH = "http://example.org/atmp-bench/graph"
+ATMP = str(ROOT / ".venv" / "bin" / "atmp-graph")
+SYSTEMS = ("embedded", "atmp-virtuoso", "virtuoso", "rdflib-endpoint")
+ACCEPT = {"SELECT": "application/sparql-results+json", "ASK": "application/sparql-results+json",
+          "DESCRIBE": "application/n-triples, text/turtle;q=0.5", "CONSTRUCT": "application/n-triples, text/turtle;q=0.5"}
+
+
+# ------------------------------------------------------------------ processes
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 1800) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return time.perf_counter() - started
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} not ready after {timeout} s")
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants (MB), from /proc."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                children[int(fields[1])].append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(pid: int, limit: float) -> bool:
+    """Wait until the process uses (almost) no CPU for a second; False if still busy after ``limit`` s."""
+    started = time.perf_counter()
+    last = cpu_seconds(pid)
+    while time.perf_counter() - started < limit:
+        time.sleep(1)
+        now = cpu_seconds(pid)
+        if now - last < 0.05:
+            return True
+        last = now
+    return False
+
+
+@dataclass
+class Server:
+    """A running system: its SPARQL endpoint, how it started and how to stop it."""
+
+    name: str
+    endpoint: str
+    load_seconds: float
+    process: subprocess.Popen[bytes] | None = None
+    notes: list[str] = field(default_factory=list)
+    extra: dict[str, float] = field(default_factory=dict)
+    restart: Callable[[], None] | None = None
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_atmp(args: list[str], timeout: float) -> tuple[subprocess.Popen[bytes], str, float]:
+    port = virtuoso_bench.free_port()
+    process = subprocess.Popen([ATMP, "serve", "--port", str(port), "--timeout", str(timeout), *args],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = wait_ready(f"http://127.0.0.1:{port}/health", process)
+    return process, f"http://127.0.0.1:{port}/sparql", seconds
+
+
+def rdflib_command(data: Path, port: int) -> list[str]:
+    script = (
+        "import sys, uvicorn, rdflib\n"
+        "from rdflib_endpoint import SparqlEndpoint\n"
+        "g = rdflib.Graph(); g.parse(sys.argv[1], format='nt')\n"
+        "uvicorn.run(SparqlEndpoint(graph=g), host='127.0.0.1', port=int(sys.argv[2]), log_level='warning')\n"
+    )
+    return [sys.executable, "-c", script, str(data), str(port)]
+
+
+def start_rdflib(closure: Path) -> Server:
+    port = virtuoso_bench.free_port()
+    process = subprocess.Popen(rdflib_command(closure, port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = wait_ready(f"http://127.0.0.1:{port}/?query=ASK%7B%7D", process)
+    server = Server("rdflib-endpoint", f"http://127.0.0.1:{port}/", seconds, process)
+
+    def restart() -> None:
+        server.stop()
+        fresh = start_rdflib(closure)
+        server.process, server.endpoint = fresh.process, fresh.endpoint
+
+    server.restart = restart
+    return server
+
+
+# ------------------------------------------------------------------ queries
+
+@dataclass
+class Outcome:
+    status: str  # ok, timeout, error
+    seconds: float
+    rows: int | None = None
+    detail: str = ""
+
+
+def run_query(client: httpx.Client, endpoint: str, query: Query, timeout: float, *, count: bool = False) -> Outcome:
+    started = time.perf_counter()
+    try:
+        response = client.get(endpoint, params={"query": query.text}, headers={"Accept": ACCEPT[query.form]},
+                              timeout=timeout)
+        body = response.content
+    except httpx.TimeoutException:
+        return Outcome("timeout", time.perf_counter() - started)
+    except httpx.TransportError as error:
+        return Outcome("error", time.perf_counter() - started, detail=f"{type(error).__name__}: {error}")
+    seconds = time.perf_counter() - started
+    if seconds > timeout:
+        return Outcome("timeout", seconds)
+    if response.status_code != 200:
+        return Outcome("error", seconds, detail=f"HTTP {response.status_code}: {body[:300].decode(errors='replace')}")
+    rows = None
+    if count:
+        try:
+            rows = count_rows(body, response.headers.get("content-type", ""), query.form)
+        except (ValueError, KeyError, SyntaxError) as error:  # an answer we cannot read counts as an error
+            return Outcome("error", seconds, detail=f"unreadable answer: {str(error)[:200]}")
+    return Outcome("ok", seconds, rows)
+
+
+def count_rows(body: bytes, content_type: str, form: str) -> int:
+    if form in ("SELECT", "ASK"):
+        data = json.loads(body)
+        return int(data["boolean"]) if "boolean" in data else len(data["results"]["bindings"])
+    from rdflib import Graph
+
+    kinds = {"n-triples": "nt", "ntriples": "nt", "turtle": "turtle", "rdf+xml": "xml", "ld+json": "json-ld"}
+    kind = next((k for marker, k in kinds.items() if marker in content_type), "turtle")
+    if body.lstrip().startswith(b"<?xml") or "xml" in content_type:
+        kind = "xml"
+
+    return len(Graph().parse(data=body.decode(), format=kind))
+
+
+def check_mix(server: Server, queries: list[Query], timeout: float) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    with httpx.Client() as client:
+        for query in queries:
+            outcome = run_query(client, server.endpoint, query, timeout, count=True)
+            out[query.name] = {"status": outcome.status, "rows": outcome.rows, "seconds": round(outcome.seconds, 4),
+                               "detail": outcome.detail}
+            if outcome.status == "timeout" and server.name == "rdflib-endpoint" and server.process:
+                print(f"    {query.name}: timeout; waiting for rdflib-endpoint to finish it", flush=True)
+                if not wait_idle(server.process.pid, 3 * timeout) and server.restart:
+                    print("    still busy: restarting rdflib-endpoint", flush=True)
+                    server.restart()
+            print(f"    {query.name:45s} {outcome.status:8s} {outcome.rows!s:>8} {outcome.seconds * 1000:10.1f} ms"
+                  + (f"  {outcome.detail[:120]}" if outcome.detail else ""), flush=True)
+    return out
+
+
+def run_level(server: Server, mixes: list[list[Query]], clients: int, timeout: float,
+              skip: set[str]) -> dict[str, Any]:
+    """Run ``mixes`` from ``clients`` threads (each takes the next whole mix); latencies and QMpH."""
+    latencies: dict[str, list[float]] = defaultdict(list)
+    statuses: dict[str, Counter[str]] = defaultdict(Counter)
+    lock = threading.Lock()
+    numbers = iter(range(len(mixes)))
+
+    def worker() -> None:
+        with httpx.Client() as client:
+            while True:
+                with lock:
+                    number = next(numbers, None)
+                if number is None:
+                    return
+                for query in mixes[number]:
+                    if query.name in skip:
+                        outcome = Outcome("timeout", timeout)
+                    else:
+                        outcome = run_query(client, server.endpoint, query, timeout)
+                    with lock:
+                        statuses[query.name][outcome.status] += 1
+                        if outcome.status == "ok":
+                            latencies[query.name].append(outcome.seconds)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    # a skipped query (timed out in the check mix) costs its timeout in each mix, spread over the clients
+    charged = elapsed + len(skip) * timeout * len(mixes) / clients
+    return {"clients": clients, "mixes": len(mixes), "seconds": round(elapsed, 3),
+            "charged_seconds": round(charged, 3), "qmph": round(len(mixes) * 3600 / charged, 1),
+            "latencies": {name: [round(x, 5) for x in values] for name, values in latencies.items()},
+            "statuses": {name: dict(counter) for name, counter in statuses.items()}}
+
+
+# ------------------------------------------------------------------ dataset
+
+def prepare(work: Path, triples: int, seed: int) -> dict[str, Any]:
+    from atmp_graph.reasoning import materialise
+    from atmp_graph.store import GraphStore, bundled_sources, user_sources
+
+    generated, closure = work / "generated.nt", work / "closure.nt"
+    started = time.perf_counter()
+    manifest = atmpgen.write(generated, triples, seed=seed)
+    generate_seconds = time.perf_counter() - started
+    store = GraphStore.in_memory()
+    started = time.perf_counter()
+    store.load_sources(bundled_sources(ROOT / "ontology") + user_sources([generated]))
+    load_seconds = time.perf_counter() - started
+    asserted = sum(store.graph_sizes().values())
+    started = time.perf_counter()
+    report = materialise(store)
+    infer_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    with closure.open("wb") as out:
+        _dump_union(store, out)
+    dump_seconds = time.perf_counter() - started
+    closure_triples = sum(1 for _ in closure.open("rb"))
+    del store
+    return {"generated_triples": manifest["triples_written"], "products": manifest["products"],
+            "organisations": manifest["organisations"], "trial_sites": manifest["trial_sites"],
+            "asserted_quads_with_bundled": asserted, "inferred_triples": report.inferred_triples,
+            "closure_triples": closure_triples, "generate_seconds": round(generate_seconds, 2),
+            "inprocess_load_seconds": round(load_seconds, 2), "inprocess_inference_seconds": round(infer_seconds, 2),
+            "dump_seconds": round(dump_seconds, 2), "seed": seed, "target_triples": triples}
+
+
+def _dump_union(store: Any, out: Any) -> None:
+    """Every distinct triple of every graph (the union default graph) as N-Triples."""
+    import pyoxigraph as ox
+
+    raw: ox.Store = store._store
+    result = raw.query("CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
+                       use_default_graph_as_union=True)
+    assert isinstance(result, ox.QueryTriples)
+    result.serialize(out, ox.RdfFormat.N_TRIPLES)
+
+
+# ------------------------------------------------------------------ report
+
+def summarise(results: dict[str, Any]) -> str:
+    lines: list[str] = []
+    out = lines.append
+    meta, data, systems = results["meta"], results["dataset"], results["systems"]
+    names = [s for s in SYSTEMS if s in systems]
+    out(f"Command: `{meta['command']}`  ")
+    out(f"Machine: {meta['machine']}  ")
+    out(f"Run: {meta['started']} to {meta['finished']} UTC; load average at start {meta['load_start']}, "
+        f"at end {meta['load_end']}.  ")
+    out(f"Data: {data['generated_triples']:,} generated triples (seed {data['seed']}: {data['products']:,} products, "
+        f"{data['organisations']:,} organisations, {data['trial_sites']:,} trial sites); with the bundled ontology "
+        f"and KB {data['asserted_quads_with_bundled']:,} asserted, {data['inferred_triples']:,} inferred; "
+        f"closure served by the systems without a reasoner: {data['closure_triples']:,} triples.\n")
+    out("#### Load\n")
+    out("| system | what is timed | seconds | memory after load (MB) |\n|---|---|---:|---:|")
+    for name in names:
+        s = systems[name]
+        out(f"| {name} | {s['load_what']} | {s['load_seconds']:.1f} | {s.get('rss_mb', 0):,.0f} |")
+    out(f"\nIn-process, for reference: atmp-graph loads the bundled data and the generated file in "
+        f"{data['inprocess_load_seconds']:.1f} s and materialises the entailments in "
+        f"{data['inprocess_inference_seconds']:.1f} s.\n")
+    levels = sorted({int(c) for s in systems.values() for c in s["runs"]})
+    out("#### Throughput: query mixes per hour (QMpH)\n")
+    header = "| clients | " + " | ".join(names) + " |"
+    ratio_cols = []
+    if "embedded" in names and "virtuoso" in names:
+        ratio_cols.append(("embedded / virtuoso", "embedded", "virtuoso"))
+    if "atmp-virtuoso" in names and "virtuoso" in names:
+        ratio_cols.append(("virtuoso / atmp-virtuoso", "virtuoso", "atmp-virtuoso"))
+    if "embedded" in names and "rdflib-endpoint" in names:
+        ratio_cols.append(("embedded / rdflib-endpoint", "embedded", "rdflib-endpoint"))
+    header += "".join(f" {label} |" for label, _, _ in ratio_cols)
+    out(header)
+    out("|---:|" + "---:|" * (len(names) + len(ratio_cols)))
+    for level in levels:
+        cells = []
+        for name in names:
+            run = systems[name]["runs"].get(str(level))
+            cells.append(f"{run['qmph']:,.0f} ({run['mixes']} mixes)" if run else "not run")
+        row = f"| {level} | " + " | ".join(cells) + " |"
+        for _, top, bottom in ratio_cols:
+            a, b = systems[top]["runs"].get(str(level)), systems[bottom]["runs"].get(str(level))
+            row += f" {a['qmph'] / b['qmph']:.2f} |" if a and b and b["qmph"] else " - |"
+        out(row)
+    out("")
+    out("#### Latency by query, 1 client: median / p95 (ms)\n")
+    out("| query | kind | rows | " + " | ".join(names) + " |" + (" embedded / virtuoso (median) |"
+                                                                 if "embedded" in names and "virtuoso" in names else ""))
+    out("|---|---|---:|" + "---|" * len(names) + ("---:|" if "embedded" in names and "virtuoso" in names else ""))
+    one = str(levels[0]) if levels else "1"
+    for query in results["queries"]:
+        name, kind = query["name"], query["kind"]
+        reference = systems[names[0]]["check"].get(name, {})
+        medians: dict[str, float] = {}
+        latency = [_latency_cell(systems[system], one, name, medians) for system in names]
+        row = f"| {name} | {kind} | {reference.get('rows', '')} | " + " | ".join(latency) + " |"
+        if "embedded" in medians and "virtuoso" in medians:
+            row += f" {medians['embedded'] / medians['virtuoso']:.2f} |"
+        elif "embedded" in names and "virtuoso" in names:
+            row += " - |"
+        out(row)
+    mismatches = results.get("mismatches", [])
+    out("")
+    if mismatches:
+        out("Answers that differ from atmp-graph embedded (check mix, row counts):\n")
+        for m in mismatches:
+            out(f"- {m}")
+    else:
+        out("Every system returned the same number of rows as atmp-graph embedded on every query of the check mix.")
+    return "\n".join(lines) + "\n"
+
+
+def _latency_cell(system: dict[str, Any], level: str, name: str, medians: dict[str, float]) -> str:
+    run = system["runs"].get(level)
+    check = system["check"].get(name, {})
+    if check.get("status") == "error":
+        return "error"
+    if not run:
+        return "not run"
+    values = run["latencies"].get(name, [])
+    statuses = run["statuses"].get(name, {})
+    timeouts = statuses.get("timeout", 0)
+    errors = statuses.get("error", 0)
+    if not values:
+        return f"timeout (> {system['timeout']:.0f} s)" if timeouts else ("error" if errors else "-")
+    median = statistics.median(values)
+    medians[system["name"]] = median
+    p95 = sorted(values)[max(0, int(round(0.95 * len(values))) - 1)]
+    cell = f"{median * 1000:.1f} / {p95 * 1000:.1f}"
+    if timeouts:
+        cell += f" ({timeouts} timeouts)"
+    return cell
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    systems = results["systems"]
+    names = [s for s in SYSTEMS if s in systems]
+    queries = [q["name"] for q in results["queries"]]
+    level = "1"
+    colours = {"embedded": "#1b9e77", "atmp-virtuoso": "#7570b3", "virtuoso": "#d95f02", "rdflib-endpoint": "#999999"}
+    height = 0.8 / max(1, len(names))
+    fig, ax = plt.subplots(figsize=(10, 0.42 * len(queries) + 1.5))
+    for k, name in enumerate(names):
+        system = systems[name]
+        run = system["runs"].get(level, {"latencies": {}, "statuses": {}})
+        ys, widths, hatches = [], [], []
+        for i, query in enumerate(queries):
+            values = run["latencies"].get(query, [])
+            if values:
+                ys.append(i + k * height)
+                widths.append(statistics.median(values) * 1000)
+                hatches.append("")
+            elif run["statuses"].get(query, {}).get("timeout") or system["check"].get(query, {}).get("status") == "timeout":
+                ys.append(i + k * height)
+                widths.append(system["timeout"] * 1000)
+                hatches.append("//")
+        bars = ax.barh(ys, widths, height=height, color=colours.get(name, "black"), label=name)
+        for bar, hatch in zip(bars, hatches):
+            if hatch:
+                bar.set_hatch(hatch)
+                bar.set_alpha(0.5)
+    ax.set_yticks([i + 0.4 - height / 2 for i in range(len(queries))])
+    ax.set_yticklabels(queries, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("median latency, 1 client (ms, log scale); hatched: timed out")
+    data = results["dataset"]
+    ax.set_title(f"atmp-graph benchmark suite, {data['generated_triples']:,} generated triples "
+                 f"({data['closure_triples']:,} with the KB and entailments)", fontsize=10)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="x", which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------ main
+
+def _machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), 0) / 1024 / 1024
+    import pyoxigraph
+
+    versions = [f"Python {platform.python_version()}", f"pyoxigraph {pyoxigraph.__version__}"]
+    try:
+        from importlib.metadata import version
+
+        versions.append(f"rdflib {version('rdflib')}, rdflib-endpoint {version('rdflib-endpoint')}")
+    except Exception:  # noqa: BLE001 - versions are informative only
+        pass
+    try:
+        out = subprocess.run(["virtuoso-t", "-?"], capture_output=True, text=True, timeout=10)
+        first = next((line for line in (out.stdout + out.stderr).splitlines() if "Version" in line), "")
+        versions.append(f"Virtuoso {first.split('Version', 1)[1].strip().split()[0]}" if first else "Virtuoso")
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    return f"{os.cpu_count()} CPUs ({cpu}), {memory:.0f} GiB; " + ", ".join(versions)
+
+
+def _label(triples: int) -> str:
+    return f"{triples // 1_000_000}m" if triples % 1_000_000 == 0 else f"{triples // 1000}k"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--triples", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--clients", default="1,4,16", help="comma-separated client counts")
+    parser.add_argument("--mixes", type=int, default=20, help="mixes per client count (at least 2 per client)")
+    parser.add_argument("--timeout", type=float, default=120, help="per-query timeout (s)")
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated, from " + ", ".join(SYSTEMS))
+    parser.add_argument("--rdflib-timeout", type=float, default=60)
+    parser.add_argument("--rdflib-mixes", type=int, default=1, help="mixes per client count for rdflib-endpoint")
+    parser.add_argument("--rdflib-clients", default="1,4,16", help="client counts for rdflib-endpoint")
+    parser.add_argument("--virtuoso-buffers", type=int, default=340_000)
+    parser.add_argument("--work", type=Path, help="working directory (default: a new temporary one)")
+    parser.add_argument("--output", type=Path, help="results JSON (default bench/results/suite-<size>.json)")
+    parser.add_argument("--plot", type=Path, help="plot PNG (default docs/bench-latency-<size>.png)")
+    args = parser.parse_args(argv)
+    clients = [int(c) for c in args.clients.split(",")]
+    chosen = [s.strip() for s in args.systems.split(",") if s.strip()]
+    unknown = set(chosen) - set(SYSTEMS)
+    if unknown:
+        parser.error(f"unknown system(s): {', '.join(sorted(unknown))}")
+    label = _label(args.triples)
+    output = args.output or ROOT / "bench" / "results" / f"suite-{label}.json"
+    picture = args.plot or ROOT / "docs" / f"bench-latency-{label}.png"
+    work = args.work or Path(tempfile.mkdtemp(prefix="atmp-bench-suite-"))
+    work.mkdir(parents=True, exist_ok=True)
+
+    results: dict[str, Any] = {"meta": {
+        "command": "python -m bench.suite " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": _machine(), "started": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+        "load_start": " ".join(f"{x:.1f}" for x in os.getloadavg())}, "systems": {}}
+    print(f"preparing {args.triples:,} triples in {work}", flush=True)
+    results["dataset"] = data = prepare(work, args.triples, args.seed)
+    print(json.dumps(data), flush=True)
+    scale = Scale.for_triples(args.triples, args.seed)
+    scale = Scale(scale.triples, data["products"], scale.organisations, scale.trial_sites,
+                  scale.manufacturing_sites, scale.seed)
+    check = querymix.mix(scale, 0, seed=args.seed)
+    results["queries"] = [{"name": q.name, "kind": q.kind, "text": q.text} for q in check]
+    closure = work / "closure.nt"
+
+    def measure(server: Server, timeout: float, levels: list[int], mixes_per_level: int, what: str) -> None:
+        print(f"== {server.name}: loaded in {server.load_seconds:.1f} s", flush=True)
+        entry: dict[str, Any] = {"name": server.name, "load_seconds": round(server.load_seconds, 2),
+                                 "load_what": what, "timeout": timeout, "notes": server.notes, **server.extra}
+        if server.process:
+            entry["rss_mb"] = round(tree_rss_mb(server.process.pid), 1)
+        entry["check"] = check_mix(server, check, timeout)
+        skip = {n for n, c in entry["check"].items() if c["status"] == "timeout"} \
+            if server.name == "rdflib-endpoint" else set()
+        entry["runs"] = {}
+        number = 1
+        for level in levels:
+            count = max(mixes_per_level, level if server.name == "rdflib-endpoint" else 2 * level)
+            mixes = [querymix.mix(scale, n, seed=args.seed) for n in range(number, number + count)]
+            number += count
+            run = run_level(server, mixes, level, timeout, skip)
+            entry["runs"][str(level)] = run
+            print(f"   {level:>2} clients: {run['mixes']} mixes in {run['seconds']:.1f} s, "
+                  f"QMpH {run['qmph']:,.0f}", flush=True)
+        results["systems"][server.name] = entry
+
+    servers: list[Server] = []
+    try:
+        if "embedded" in chosen:
+            process, endpoint, seconds = start_atmp(["--data", str(work / "generated.nt")], args.timeout)
+            server = Server("embedded", endpoint, seconds, process)
+            servers.append(server)
+            measure(server, args.timeout, clients, args.mixes,
+                    "`atmp-graph serve --data`: parse bundled + generated, materialise, fork workers, until /health")
+            server.stop()
+        if "virtuoso" in chosen or "atmp-virtuoso" in chosen:
+            virtuoso = virtuoso_bench.Virtuoso(data_dir=work, buffers=args.virtuoso_buffers,
+                                               dirty=args.virtuoso_buffers * 3 // 4)
+            try:
+                started = virtuoso.start()
+                loaded = virtuoso.bulk_load(closure, GRAPH)
+                vserver = Server("virtuoso", virtuoso.endpoint, loaded, virtuoso.process,
+                                 extra={"start_seconds": round(started, 2)})
+                if "virtuoso" in chosen:
+                    measure(vserver, args.timeout, clients, args.mixes,
+                            "bulk load of the closure (`ld_dir`, `rdf_loader_run`, `checkpoint`)")
+                if "atmp-virtuoso" in chosen:
+                    process, endpoint, seconds = start_atmp(
+                        ["--backend", "sparql", "--endpoint", virtuoso.endpoint, "--no-bundled", "--no-infer"],
+                        args.timeout)
+                    server = Server("atmp-virtuoso", endpoint, seconds, process)
+                    servers.append(server)
+                    measure(server, args.timeout, clients, args.mixes,
+                            "`atmp-graph serve --backend sparql` start-up over the loaded Virtuoso")
+                    server.stop()
+            finally:
+                virtuoso.stop()
+        if "rdflib-endpoint" in chosen:
+            server = start_rdflib(closure)
+            servers.append(server)
+            measure(server, args.rdflib_timeout, [int(c) for c in args.rdflib_clients.split(",")],
+                    args.rdflib_mixes, "rdflib parse of the closure, until the endpoint answers")
+            server.stop()
+    finally:
+        for server in servers:
+            server.stop()
+
+    reference = results["systems"].get("embedded", {}).get("check", {})
+    mismatches = []
+    for name, entry in results["systems"].items():
+        if name == "embedded":
+            continue
+        for query, outcome in entry["check"].items():
+            mine = reference.get(query)
+            if not mine or mine["status"] != "ok":
+                continue
+            if outcome["status"] != "ok":
+                mismatches.append(f"{name}, {query}: {outcome['status']}"
+                                  + (f" ({outcome['detail'][:200]})" if outcome.get("detail") else ""))
+            elif outcome["rows"] != mine["rows"]:
+                mismatches.append(f"{name}, {query}: {outcome['rows']} rows, embedded {mine['rows']}")
+    results["mismatches"] = mismatches
+    results["meta"]["finished"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    results["meta"]["load_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=1))
+    report = summarise(results)
+    output.with_suffix(".md").write_text(report)
+    plot(results, picture)
+    print(report)
+    print(f"wrote {output}, {output.with_suffix('.md')} and {picture}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
