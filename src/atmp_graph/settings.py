@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,13 @@ class Settings(BaseSettings):
     tokens_file: Path | None = Field(default=None, description="a file of TOKEN:ROLE lines")
     reads_need_token: bool = Field(default=False, description="require a read or write token for queries too")
     shapes_dir: Path = BUNDLED_SHAPES_DIR
+    backend: Literal["embedded", "sparql"] = Field(
+        default="embedded", description="embedded pyoxigraph store, or a remote SPARQL 1.1 store (endpoint)")
+    endpoint: str | None = Field(default=None, description="the remote store's SPARQL query endpoint")
+    update_endpoint: str | None = Field(default=None, description="its SPARQL Update endpoint (default: endpoint)")
+    store_endpoint: str | None = Field(default=None, description="its Graph Store Protocol endpoint, if any")
+    remote_user: str | None = Field(default=None, description="user for the remote store (env only)")
+    remote_password: SecretStr | None = Field(default=None, description="password for the remote store (env only)")
     federation_allow_list: list[str] = Field(
         default_factory=list, description="SERVICE / LOAD targets allowed (exact IRIs, or prefixes ending in /)"
     )
@@ -64,6 +72,14 @@ class Settings(BaseSettings):
             raise ValueError(f"cannot read the tokens file: {error}") from None
         if self.reads_need_token and not credentials.tokens:
             raise ValueError("reads_need_token needs at least one token")
+        if self.backend == "sparql":
+            if not self.endpoint:
+                raise ValueError("the sparql backend needs an endpoint (--endpoint URL or ATMP_GRAPH_ENDPOINT)")
+            if self.store_dir is not None:
+                raise ValueError("--store is for the embedded backend; the sparql backend keeps data in the remote store")
+            for url in (self.endpoint, self.update_endpoint, self.store_endpoint):
+                if url is not None and not url.startswith(("http://", "https://")):
+                    raise ValueError(f"remote endpoints must be http(s) URLs, not {url!r}")
         for target in self.federation_allow_list:
             if not target.startswith(("http://", "https://")):
                 raise ValueError(f"federation allow-list entries must be http(s) IRIs, not {target!r}")

@@ -483,3 +483,65 @@ def _to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
             return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
         return ox.Literal(str(term))
     raise TypeError(f"unsupported RDF term {term!r}")
+
+
+# -- helpers for a remote store (atmp_graph.backends.remote) --------------------------
+def query_kind(query: str, *, substitutions: dict[str, Node] | None = None) -> ResultKind:
+    """Parse ``query`` (with the project's prefixes) and say what it returns, without data.
+
+    ``SyntaxError`` with line and column, as for the embedded store.
+
+    >>> query_kind("ASK { ?s ?p ?o }"), query_kind("DESCRIBE atmp:Foo"), query_kind("SELECT * {}")
+    ('boolean', 'graph', 'solutions')
+    """
+    empty = ox.Store()
+    subs = {ox.Variable(k): _to_ox(v) for k, v in (substitutions or {}).items()}
+    results = empty.query(query, prefixes=PREFIXES, substitutions=subs)  # type: ignore[arg-type]
+    if isinstance(results, ox.QueryTriples):
+        return "graph"
+    return "boolean" if isinstance(results, ox.QueryBoolean) else "solutions"
+
+
+def translate_results(source: BinaryIO, output: BinaryIO, *, kind: ResultKind, from_type: str, to_type: str) -> None:
+    """Re-serialise a result read from ``source`` (``from_type``) into ``to_type``, streaming.
+
+    >>> import io
+    >>> out = io.BytesIO()
+    >>> translate_results(io.BytesIO(b'<urn:a> <urn:p> "x"@en .'), out, kind="graph",
+    ...                   from_type="application/n-triples", to_type="application/n-quads")
+    >>> out.getvalue()
+    b'<urn:a> <urn:p> "x"@en .\\n'
+    """
+    if kind == "graph":
+        ox.serialize(ox.parse(source, format=RDF_MEDIA_TYPES[from_type]), output,  # type: ignore[arg-type]
+                     format=RDF_MEDIA_TYPES[to_type])
+        return
+    results = ox.parse_query_results(source, format=RESULTS_MEDIA_TYPES[from_type])  # type: ignore[arg-type]
+    results.serialize(output, RESULTS_MEDIA_TYPES[to_type])
+
+
+def parse_graph_quads(source: BinaryIO | bytes, *, media_type: str, graph: str | None) -> list[Quad]:
+    """Every triple of an RDF document read from ``source``, as quads of ``graph``."""
+    target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+    return [ox.Quad(t.subject, t.predicate, t.object, target)
+            for t in ox.parse(source, format=RDF_MEDIA_TYPES[media_type])]  # type: ignore[arg-type]
+
+
+def quads_n3(quads: Iterable[Quad]) -> list[tuple[str, str, str, str | None, bool]]:
+    """Quads as SPARQL term texts (subject, predicate, object, graph IRI), and whether one is a
+    blank node: for SPARQL Update requests to a remote store."""
+    rows = []
+    for quad in quads:
+        graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else None
+        blank = isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)
+        rows.append((str(quad.subject), str(quad.predicate), str(quad.object), graph, blank))
+    return rows
+
+
+def solutions_as_quads(source: BinaryIO | bytes, *, media_type: str) -> list[Quad]:
+    """Quads from the solutions of ``SELECT ?g ?s ?p ?o`` (one request keeps blank nodes consistent)."""
+    results = ox.parse_query_results(source, format=RESULTS_MEDIA_TYPES[media_type])  # type: ignore[arg-type]
+    if not isinstance(results, ox.QuerySolutions):
+        raise ValueError("expected solutions")
+    return [ox.Quad(row["s"], row["p"], row["o"], row["g"])  # type: ignore[arg-type]
+            for row in results]

@@ -17,7 +17,7 @@ from atmp_graph.api.web import install_web, load_web_state
 from atmp_graph.api.sparql_routes import sparql_router
 from atmp_graph.api.validate_routes import validate_router
 from atmp_graph.api.write_routes import write_router
-from atmp_graph.engine.pool import QueryPool
+from atmp_graph.backends import Backend, make_backend
 from atmp_graph.settings import Settings
 from atmp_graph.store import Source, bundled_sources, user_sources
 
@@ -67,22 +67,12 @@ async def _send_413(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def make_pool(settings: Settings) -> QueryPool:
-    return QueryPool(
-        sources=sources_for(settings),
-        store_dir=str(settings.store_dir) if settings.store_dir else None,
-        workers=settings.workers,
-        timeout=settings.timeout,
-        max_result_bytes=settings.max_result_bytes,
-        infer=settings.infer,
-        writes=settings.credentials().writes_enabled,
-        shapes_dir=str(settings.shapes_dir),
-        load_allow_list=settings.federation_allow_list,
-        max_load_bytes=settings.max_body_bytes,
-    )
+def make_pool(settings: Settings) -> Backend:
+    """The backend the settings choose (embedded query workers, or a remote SPARQL store)."""
+    return make_backend(settings)
 
 
-def create_app(settings: Settings | None = None, *, pool: QueryPool | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, pool: Backend | None = None) -> FastAPI:
     """The service for ``settings``; ``pool`` may be one whose data is already loaded."""
     settings = settings or Settings()
 
@@ -136,6 +126,7 @@ def create_app(settings: Settings | None = None, *, pool: QueryPool | None = Non
             "workers": pool.worker_counts(),
             "query_timeout_seconds": pool.timeout,
             "writes_enabled": pool.writes,
+            "backend": pool.status.get("backend", {"kind": "embedded"}),
         }
 
     return app

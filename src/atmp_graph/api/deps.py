@@ -6,7 +6,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
-from atmp_graph.engine.pool import QueryPool
+from atmp_graph.backends import Backend
 from atmp_graph.settings import Settings
 
 
@@ -14,9 +14,9 @@ def get_settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
 
-def get_pool(request: Request) -> QueryPool:
-    return cast(QueryPool, request.app.state.pool)
+def get_pool(request: Request) -> Backend:
+    return cast(Backend, request.app.state.pool)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-PoolDep = Annotated[QueryPool, Depends(get_pool)]
+PoolDep = Annotated[Backend, Depends(get_pool)]

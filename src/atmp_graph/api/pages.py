@@ -29,7 +29,8 @@ from atmp_graph.api.deps import PoolDep
 from atmp_graph.api.errors import ApiError
 from atmp_graph.api.search import local_path
 from atmp_graph.api.web import SECURITY_HEADERS, Templates, WebDep, WebState
-from atmp_graph.engine.pool import QueryPool, QueryRequest
+from atmp_graph.backends import Backend
+from atmp_graph.engine.pool import QueryRequest
 from atmp_graph.namespaces import ATMP, CHANGES_GRAPH, INFERRED_GRAPH, KB, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
 from atmp_graph.negotiation import choose
 from atmp_graph.termview import build_view, curie
@@ -68,11 +69,11 @@ SELECT ?term ?type ?range WHERE {{
 }}"""
 
 
-def asserted_graphs(pool: QueryPool) -> list[str]:
+def asserted_graphs(pool: Backend) -> list[str]:
     return [g for g in pool.status.get("graphs", {}) if g not in (INFERRED_GRAPH, CHANGES_GRAPH)]
 
 
-async def load_context(pool: QueryPool) -> dict[str, Any]:
+async def load_context(pool: Backend) -> dict[str, Any]:
     """A JSON-LD context for the ontology: the prefixes and one short name per ``atmp:`` term.
 
     Object properties have ``"@type": "@id"``; datatype properties with an XSD range
@@ -140,7 +141,7 @@ def _headers(path: str, media_type: str) -> dict[str, str]:
     return {"Vary": "Accept", "Content-Location": f"{path}.{EXTENSION_OF[media_type]}", "Link": alternates}
 
 
-async def describe(pool: QueryPool, term: URIRef) -> Graph:
+async def describe(pool: Backend, term: URIRef) -> Graph:
     """The concise bounded description of ``term`` in the asserted graphs."""
     _, body = await pool.read_all(QueryRequest("DESCRIBE ?term", default_graphs=asserted_graphs(pool),
                                                format="ntriples", substitutions={"term": term}))
@@ -174,7 +175,7 @@ def pages_router(templates: Templates) -> APIRouter:
         except ApiError:
             return False
 
-    async def term_response(request: Request, pool: QueryPool, web: WebState, namespace: str, base: str,
+    async def term_response(request: Request, pool: Backend, web: WebState, namespace: str, base: str,
                             name: str) -> Response:
         stem, extension = _split_extension(name)
         iri = URIRef(namespace + stem)
@@ -204,7 +205,7 @@ def pages_router(templates: Templates) -> APIRouter:
         return Response(html, media_type="text/html; charset=utf-8",
                         headers={**SECURITY_HEADERS, **_headers(path, HTML)})
 
-    async def ontology_response(request: Request, pool: QueryPool, web: WebState, extension: str | None) -> Response:
+    async def ontology_response(request: Request, pool: Backend, web: WebState, extension: str | None) -> Response:
         media_type = _wanted(request, extension)
         if ONTOLOGY_GRAPH not in pool.status.get("graphs", {}):
             raise ApiError(404, "no ontology is loaded in this service")

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from atmp_graph.api.errors import ApiError
 from atmp_graph.api.web import Templates, WebDep
-from atmp_graph.engine.pool import QueryPool
+from atmp_graph.backends import Backend
 from atmp_graph.namespaces import ATMP, KB, PREFIXES
 from atmp_graph.negotiation import choose
 from atmp_graph.search_index import Entry, Hit, SearchIndex
@@ -57,7 +57,7 @@ def kind_of(types: frozenset[str]) -> str:
     return "individual"
 
 
-async def load_search_index(pool: QueryPool) -> SearchIndex:
+async def load_search_index(pool: Backend) -> SearchIndex:
     """The index over all labelled IRIs in the pool's data (with asserted and inferred types)."""
     return index_from_rows(await pool.select(TEXTS_QUERY), await pool.select(TYPES_QUERY))
 

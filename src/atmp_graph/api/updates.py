@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from atmp_graph.api.access import require_role
 from atmp_graph.api.errors import ApiError
 from atmp_graph.api.params import absolute_iri
-from atmp_graph.engine.pool import QueryPool
+from atmp_graph.backends import Backend
 from atmp_graph.query_safety import check as check_federation
 from atmp_graph.settings import Settings
 
@@ -29,7 +29,7 @@ def answer(outcome: dict[str, Any], *, created: bool = False) -> Response:
     return JSONResponse({k: v for k, v in outcome.items() if k != "status"}, status_code=200)
 
 
-async def run_update(request: Request, pool: QueryPool, settings: Settings, update: str,
+async def run_update(request: Request, pool: Backend, settings: Settings, update: str,
                      params: list[tuple[str, str]]) -> Response:
     agent = require_role(request, settings, "write")
     if not update.strip():

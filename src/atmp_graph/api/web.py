@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from atmp_graph import __version__
-from atmp_graph.engine.pool import QueryPool
+from atmp_graph.backends import Backend
 from atmp_graph.namespaces import BUNDLED_QUERIES_DIR
 from atmp_graph.search_index import SearchIndex
 
@@ -46,7 +46,7 @@ class WebState:
     context: dict[str, Any]
 
 
-async def load_web_state(pool: QueryPool) -> WebState:
+async def load_web_state(pool: Backend) -> WebState:
     """Build the search index and JSON-LD context from the loaded data (once, at start-up)."""
     from atmp_graph.api.pages import load_context
     from atmp_graph.api.search import load_search_index
@@ -91,6 +91,7 @@ def install_web(app: FastAPI, *, queries_dir: Path = BUNDLED_QUERIES_DIR) -> Non
     """Mount the pages, search, catalogue, web UI and static files on ``app``."""
     from atmp_graph.api.catalogue import catalogue_router, load_catalogue
     from atmp_graph.api.home import home_router
+    from atmp_graph.api.navigator_routes import navigator_router
     from atmp_graph.api.pages import pages_router
     from atmp_graph.api.search import search_router
 
@@ -100,4 +101,5 @@ def install_web(app: FastAPI, *, queries_dir: Path = BUNDLED_QUERIES_DIR) -> Non
     app.include_router(search_router(templates))
     app.include_router(catalogue_router(catalogue, templates))
     app.include_router(pages_router(templates))
+    app.include_router(navigator_router(templates))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -34,6 +34,12 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--timeout", type=float, metavar="SECONDS",
                         help="stop queries that run longer than this (default 30)")
     parser.add_argument("--workers", type=int, help="query worker processes (default 2 per CPU)")
+    parser.add_argument("--backend", choices=["embedded", "sparql"],
+                        help="where the data lives: the embedded store (default) or a remote SPARQL 1.1 store; "
+                        "its credentials come from ATMP_GRAPH_REMOTE_USER / ATMP_GRAPH_REMOTE_PASSWORD")
+    parser.add_argument("--endpoint", metavar="URL", help="the remote store's SPARQL query endpoint")
+    parser.add_argument("--update-endpoint", metavar="URL", help="its SPARQL Update endpoint (default: --endpoint)")
+    parser.add_argument("--store-endpoint", metavar="URL", help="its Graph Store Protocol endpoint, if any")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     parser.set_defaults(func=run)
 
@@ -42,7 +48,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     """Environment and defaults, overridden by the options given."""
     overrides: dict[str, Any] = {}
     for option, field in [("host", "host"), ("port", "port"), ("store", "store_dir"),
-                          ("timeout", "timeout"), ("workers", "workers"), ("data", "data_files")]:
+                          ("timeout", "timeout"), ("workers", "workers"), ("data", "data_files"),
+                          ("backend", "backend"), ("endpoint", "endpoint"), ("update_endpoint", "update_endpoint"),
+                          ("store_endpoint", "store_endpoint")]:
         value = getattr(args, option, None)
         if value is not None:
             overrides[field] = value
@@ -56,7 +64,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from atmp_graph.api.app import create_app, make_pool
+    from atmp_graph.api.app import create_app
+    from atmp_graph.backends import make_backend
 
     try:
         settings = settings_from_args(args)
@@ -68,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"atmp-graph serve: data file not found: {path}", file=sys.stderr)
             return 2
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    pool = make_pool(settings)
+    pool = make_backend(settings)
     try:
         pool.load()  # parse before listening, so a bad file is reported plainly
     except StoreLoadError as error:
