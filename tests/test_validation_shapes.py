@@ -68,6 +68,15 @@ EXPECTED: dict[str, set[tuple[str, str, str, str]]] = {
         ("Unnamed", "acceptanceCriterion", "NodeKind", "violation"),
         ("Unnamed", "label", "MinCount", "violation"),
     },
+    "requirements": {
+        ("EmptyGap", "", "SPARQL", "violation"),
+        ("EmptyGap", "definition", "MinCount", "violation"),
+        ("NoCondition", "", "SPARQL", "violation"),
+        ("Unsourced", "requirementCategory", "MinCount", "violation"),
+        ("Unsourced", "source", "MinCount", "violation"),
+        ("WrongCategory", "label", "MinCount", "violation"),
+        ("WrongCategory", "requirementCategory", "In", "violation"),
+    },
     "ontology-quality": {
         ("NoDefinition", "definition", "SPARQL", "violation"),
         ("NoLabel", "label", "SPARQL", "violation"),
