@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "atmp_graph.commands.backup",
     "atmp_graph.commands.reason",
     "atmp_graph.commands.docs",
+    "atmp_graph.commands.navigate",
 ]
 
 
