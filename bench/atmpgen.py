@@ -90,7 +90,7 @@ RELEASE_TESTS = (
 )
 SYLLABLES_1 = ("ax", "bre", "cil", "den", "el", "fo", "gar", "hel", "ide", "jo", "ka", "lis", "mo", "ne", "obe",
                "pra", "qui", "ro", "sa", "ti", "u", "ve", "wa", "xe", "ya", "zo")
-SYLLABLES_2 = ("", "ca", "mi", "ro", "te", "lu", "na", "so", "vi", "ze")
+SYLLABLES_2 = ("ca", "mi", "ro", "te", "lu", "na", "so", "vi", "ze")
 ORG_KINDS = (("Company", "Therapeutics"), ("Company", "Biotech"), ("Company", "Cell Therapies"),
              ("UniversityHospital", "University Hospital"), ("ResearchCentre", "Cancer Research Centre"))
 CITIES = ("Aachen", "Berlin", "Dresden", "Essen", "Frankfurt", "Freiburg", "Hamburg", "Heidelberg", "Leipzig",
@@ -136,16 +136,20 @@ class Scale:
 
 
 def inn(i: int) -> str:
-    """A made-up international non-proprietary name, unique per index, in the -cabtagene/-leucel style.
+    """A made-up international non-proprietary name, unique per index, in the style of real ones.
+
+    ``-cabtagene`` for CAR-T and ``-tresgene`` for TCR-T products (every seventh, as
+    :func:`product_kind`), ``allogeneleucel`` for allogeneic ones (every tenth).
 
     >>> inn(0), inn(27)
-    ('axcabtagene autoleucel', 'brecamicabtagene autoleucel')
+    ('axtresgene allogeneleucel', 'brecacabtagene autoleucel')
     """
     first = SYLLABLES_1[i % len(SYLLABLES_1)]
     rest = i // len(SYLLABLES_1)
     middle = ""
-    while rest:
-        middle += SYLLABLES_2[rest % len(SYLLABLES_2)] or "ca"
+    while rest:  # bijective numbering: every index its own syllables
+        rest -= 1
+        middle += SYLLABLES_2[rest % len(SYLLABLES_2)]
         rest //= len(SYLLABLES_2)
     stem = "cabtagene" if i % 7 else "tresgene"
     return f"{first}{middle}{stem} {'autoleucel' if i % 10 else 'allogeneleucel'}"

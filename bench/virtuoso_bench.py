@@ -147,6 +147,10 @@ class Virtuoso:
                   "SELECT ll_file, ll_state, ll_error FROM DB.DBA.load_list WHERE ll_error IS NOT NULL;\n")
         return time.perf_counter() - started
 
+    def allow_updates(self) -> None:
+        """Let the anonymous /sparql user run SPARQL Update (atmp-graph's remote backend writes its state graph)."""
+        self.isql('GRANT SPARQL_UPDATE TO "SPARQL";\n')
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
