@@ -38,7 +38,7 @@ def test_size_follows_the_target_and_every_kind_is_there(tmp_path: Path) -> None
                  "ImmuneEffectorCellAssociatedNeurotoxicitySyndrome", "ProductSpecification", "SterilityTest",
                  "MarketingAuthorisation"):
         result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?x a <{atmpgen.A}{kind}> }}")
-        counts[kind] = int(next(iter(result))["n"].value)  # type: ignore[arg-type, index]
+        counts[kind] = int(next(iter(result))["n"].value)  # type: ignore[arg-type]
     assert all(counts.values()), counts
     assert counts["CarTCellProduct"] > counts["TcrTCellProduct"]
     assert manifest["products"] == counts["CarTCellProduct"] + counts["TcrTCellProduct"]
