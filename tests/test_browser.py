@@ -104,3 +104,28 @@ def test_search_from_the_header_finds_german_labels_and_passes_axe(bundled_serve
     assert serious_violations(page) == []
     first.click()
     page.wait_for_url("**/ontology/CytokineReleaseSyndrome")
+
+
+def test_navigator_form_shows_grouped_requirements_and_passes_axe(bundled_server: Server, page: Page) -> None:
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(bundled_server.url + "/navigator")
+    assert page.locator("h1").inner_text() == "Regulatory navigator"
+    assert serious_violations(page) == []
+    page.select_option("#nav-kind", "CAR-T")
+    page.select_option("#nav-gene_transfer", "gammaretroviral")
+    page.fill("#nav-target", "CD19")
+    page.fill("#nav-country", "DE")
+    page.select_option("#nav-route", "clinical-trial")
+    page.select_option("#nav-phase", "I")
+    page.click("form.navigator button[type=submit]")
+    page.wait_for_selector("#answer-heading")
+    headings = page.locator(".navigator-answer h3").all_inner_texts()
+    assert any(h.startswith("quality and release testing") for h in headings)
+    assert any(h.startswith("What the knowledge base does not know") for h in headings)
+    quality = page.locator("section.category", has=page.locator("#cat-quality")).inner_text()
+    assert "replication-competent retrovirus (RCR)" in quality and "lentivirus" not in quality
+    assert "gammaretroviral" in quality and "pmc.ncbi.nlm.nih.gov" in quality  # reasons and sources shown
+    screenshot(page, "navigator")
+    assert serious_violations(page) == []
+    assert requests and all(url.startswith(bundled_server.url) or url.startswith("data:") for url in requests)
