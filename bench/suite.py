@@ -37,6 +37,7 @@ import itertools
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -57,7 +58,7 @@ from bench.querymix import Query
 
 ROOT = Path(__file__).resolve().parents[1]
 GRAPH = "http://example.org/atmp-bench/graph"
-ATMP = str(ROOT / ".venv" / "bin" / "atmp-graph")
+ATMP = [sys.executable, "-m", "atmp_graph"]  # the package on sys.path / PYTHONPATH (a worktree can pin a commit)
 SYSTEMS = ("embedded", "atmp-virtuoso", "virtuoso", "rdflib-endpoint")
 ACCEPT = {"SELECT": "application/sparql-results+json", "ASK": "application/sparql-results+json",
           "DESCRIBE": "application/n-triples, text/turtle;q=0.5", "CONSTRUCT": "application/n-triples, text/turtle;q=0.5"}
@@ -80,8 +81,12 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 1800
     raise RuntimeError(f"{url} not ready after {timeout} s")
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its descendants (MB), from /proc."""
+def tree_memory_mb(pid: int) -> float:
+    """Memory of a process and its descendants (MB): the sum of their proportional set sizes (PSS).
+
+    PSS splits pages shared after a fork among the processes sharing them, so forked
+    workers of one store are not counted as copies.
+    """
     children: dict[int, list[int]] = defaultdict(list)
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -95,30 +100,12 @@ def tree_rss_mb(pid: int) -> float:
         current = todo.pop()
         todo.extend(children.get(current, []))
         try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
                     total += int(line.split()[1])
         except OSError:
             continue
     return total / 1024
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_idle(pid: int, limit: float) -> bool:
-    """Wait until the process uses (almost) no CPU for a second; False if still busy after ``limit`` s."""
-    started = time.perf_counter()
-    last = cpu_seconds(pid)
-    while time.perf_counter() - started < limit:
-        time.sleep(1)
-        now = cpu_seconds(pid)
-        if now - last < 0.05:
-            return True
-        last = now
-    return False
 
 
 @dataclass
@@ -143,35 +130,83 @@ class Server:
                 self.process.wait()
 
 
-def start_atmp(args: list[str], timeout: float, log: Path) -> tuple[subprocess.Popen[bytes], str, float]:
+def start_atmp(args: list[str], timeout: float, log: Path,
+               ready_within: float = 1800) -> tuple[subprocess.Popen[bytes], str, float]:
     port = virtuoso_bench.free_port()
     with log.open("wb") as errors:
-        process = subprocess.Popen([ATMP, "serve", "--port", str(port), "--timeout", str(timeout), *args],
+        process = subprocess.Popen([*ATMP, "serve", "--port", str(port), "--timeout", str(timeout), *args],
                                    stdout=subprocess.DEVNULL, stderr=errors)
-    seconds = wait_ready(f"http://127.0.0.1:{port}/health", process, log=log)
+    try:
+        seconds = wait_ready(f"http://127.0.0.1:{port}/health", process, timeout=ready_within, log=log)
+    except RuntimeError:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        raise
     return process, f"http://127.0.0.1:{port}/sparql", seconds
 
 
-def rdflib_command(data: Path, port: int) -> list[str]:
-    script = (
-        "import sys, uvicorn, rdflib\n"
-        "from rdflib_endpoint import SparqlEndpoint\n"
-        "g = rdflib.Graph(); g.parse(sys.argv[1], format='nt')\n"
-        "uvicorn.run(SparqlEndpoint(graph=g), host='127.0.0.1', port=int(sys.argv[2]), log_level='warning')\n"
-    )
-    return [sys.executable, "-c", script, str(data), str(port)]
+RDFLIB_SERVER = """
+import os, signal, sys, time, rdflib, uvicorn
+from rdflib_endpoint import SparqlEndpoint
+graph = rdflib.Graph()
+graph.parse(sys.argv[1], format="nt")
+port, marker = int(sys.argv[2]), sys.argv[3]
+child = 0
+generation = 0
+
+def serve():
+    global child, generation
+    generation += 1
+    child = os.fork()
+    if child == 0:
+        signal.signal(signal.SIGUSR1, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        uvicorn.run(SparqlEndpoint(graph=graph), host="127.0.0.1", port=port, log_level="warning")
+        os._exit(0)
+    with open(marker, "w") as out:
+        out.write(str(generation))
+
+def restart(*_):
+    os.kill(child, signal.SIGKILL)
+    os.waitpid(child, 0)
+    serve()
+
+def stop(*_):
+    os.kill(child, signal.SIGKILL)
+    sys.exit(0)
+
+signal.signal(signal.SIGUSR1, restart)
+signal.signal(signal.SIGTERM, stop)
+serve()
+while True:
+    time.sleep(3600)
+"""
 
 
 def start_rdflib(closure: Path) -> Server:
+    """rdflib-endpoint over the closure, in a child forked from a parent that parsed the graph once.
+
+    rdflib cannot stop a query, and a query abandoned at its timeout would go on using
+    the CPU while the next ones are measured; ``restart`` replaces the serving child by
+    a fresh fork of the parsed graph in about a second instead of parsing again.
+    """
     port = virtuoso_bench.free_port()
-    process = subprocess.Popen(rdflib_command(closure, port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    seconds = wait_ready(f"http://127.0.0.1:{port}/?query=ASK%7B%7D", process)
+    marker = closure.parent / "rdflib-generation"
+    marker.unlink(missing_ok=True)
+    process = subprocess.Popen([sys.executable, "-c", RDFLIB_SERVER, str(closure), str(port), str(marker)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    probe = f"http://127.0.0.1:{port}/?query=ASK%7B%7D"
+    seconds = wait_ready(probe, process)
     server = Server("rdflib-endpoint", f"http://127.0.0.1:{port}/", seconds, process)
 
     def restart() -> None:
-        server.stop()
-        fresh = start_rdflib(closure)
-        server.process, server.endpoint = fresh.process, fresh.endpoint
+        before = marker.read_text() if marker.exists() else ""
+        process.send_signal(signal.SIGUSR1)
+        deadline = time.perf_counter() + 60
+        while (marker.read_text() if marker.exists() else "") == before and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        wait_ready(probe, process)
 
     server.restart = restart
     return server
@@ -232,11 +267,8 @@ def check_mix(server: Server, queries: list[Query], timeout: float) -> dict[str,
             outcome = run_query(client, server.endpoint, query, timeout, count=True)
             out[query.name] = {"status": outcome.status, "rows": outcome.rows, "seconds": round(outcome.seconds, 4),
                                "detail": outcome.detail}
-            if outcome.status == "timeout" and server.name == "rdflib-endpoint" and server.process:
-                print(f"    {query.name}: timeout; waiting for rdflib-endpoint to finish it", flush=True)
-                if not wait_idle(server.process.pid, 3 * timeout) and server.restart:
-                    print("    still busy: restarting rdflib-endpoint", flush=True)
-                    server.restart()
+            if outcome.status == "timeout" and server.restart:
+                server.restart()  # rdflib-endpoint would go on evaluating the abandoned query
             print(f"    {query.name:45s} {outcome.status:8s} {outcome.rows!s:>8} {outcome.seconds * 1000:10.1f} ms"
                   + (f"  {outcome.detail[:120]}" if outcome.detail else ""), flush=True)
     return out
@@ -334,6 +366,7 @@ def summarise(results: dict[str, Any]) -> str:
     names = [s for s in SYSTEMS if s in systems]
     out(f"Command: `{meta['command']}`  ")
     out(f"Machine: {meta['machine']}  ")
+    out(f"Code: commit {meta.get('commit', 'unknown')}  ")
     out(f"Run: {meta['started']} to {meta['finished']} UTC; load average at start {meta['load_start']}, "
         f"at end {meta['load_end']}.  ")
     out(f"Data: {data['generated_triples']:,} generated triples (seed {data['seed']}: {data['products']:,} products, "
@@ -341,10 +374,19 @@ def summarise(results: dict[str, Any]) -> str:
         f"and KB {data['asserted_quads_with_bundled']:,} asserted, {data['inferred_triples']:,} inferred; "
         f"closure served by the systems without a reasoner: {data['closure_triples']:,} triples.\n")
     out("#### Load\n")
-    out("| system | what is timed | seconds | memory after load (MB) |\n|---|---|---:|---:|")
+    out("| system | what is timed | seconds | memory after load (MB, PSS) |\n|---|---|---:|---:|")
     for name in names:
         s = systems[name]
-        out(f"| {name} | {s['load_what']} | {s['load_seconds']:.1f} | {s.get('rss_mb', 0):,.0f} |")
+        out(f"| {name} | {s['load_what']} | {s['load_seconds']:.1f} | {s.get('memory_mb', 0):,.0f} |")
+    remote = results.get("remote_load")
+    if remote:
+        if remote["status"] == "ok":
+            out(f"| atmp-virtuoso, full load | `atmp-graph serve --backend sparql --data`: parse bundled + generated, "
+                f"materialise, upload {remote['quads_in_store']:,} quads to an empty Virtuoso, until /health "
+                f"| {remote['seconds']:.1f} | |")
+        else:
+            out(f"| atmp-virtuoso, full load | `atmp-graph serve --backend sparql --data` into an empty Virtuoso "
+                f"| failed: {remote['detail'][-200:]} | |")
     out(f"\nIn-process, for reference: atmp-graph loads the bundled data and the generated file in "
         f"{data['inprocess_load_seconds']:.1f} s and materialises the entailments in "
         f"{data['inprocess_inference_seconds']:.1f} s.\n")
@@ -472,6 +514,34 @@ def plot(results: dict[str, Any], path: Path) -> None:
 
 # ------------------------------------------------------------------ main
 
+def remote_load(work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Time what a user of the remote backend waits for: ``serve --backend sparql --data FILE`` on an empty store.
+
+    atmp-graph parses the bundled data and the file, materialises the entailments and
+    uploads asserted and inferred graphs to a fresh Virtuoso; timed until /health answers.
+    """
+    virtuoso = virtuoso_bench.Virtuoso(data_dir=work, buffers=args.virtuoso_buffers,
+                                       dirty=args.virtuoso_buffers * 3 // 4)
+    try:
+        virtuoso.start()
+        virtuoso.allow_updates()
+        try:
+            process, _, seconds = start_atmp(
+                ["--backend", "sparql", "--endpoint", virtuoso.endpoint, "--data", str(work / "generated.nt")],
+                args.timeout, work / "atmp-virtuoso-load.log", ready_within=args.remote_load_timeout)
+        except RuntimeError as error:
+            return {"status": "failed", "detail": str(error)[-600:]}
+        process.terminate()
+        process.wait()
+        response = httpx.get(virtuoso.endpoint, params={"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+                                                        "FILTER(STRSTARTS(STR(?g), 'https://w3id.org/atmp/graph/')) }"},
+                             headers={"Accept": "application/sparql-results+json"}, timeout=600)
+        quads = int(response.json()["results"]["bindings"][0]["n"]["value"])
+        return {"status": "ok", "seconds": round(seconds, 1), "quads_in_store": quads}
+    finally:
+        virtuoso.stop()
+
+
 def _machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -495,6 +565,21 @@ def _machine() -> str:
     return f"{os.cpu_count()} CPUs ({cpu}), {memory:.0f} GiB; " + ", ".join(versions)
 
 
+def _commit() -> str:
+    """The commit of the code measured (``+changes`` if the work tree differs from it)."""
+    import atmp_graph
+
+    where = Path(atmp_graph.__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=where, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "src", "ontology", "queries"],
+                               cwd=where, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head} ({where})" + (" +changes" if dirty else "")
+
+
 def _label(triples: int) -> str:
     return f"{triples // 1_000_000}m" if triples % 1_000_000 == 0 else f"{triples // 1000}k"
 
@@ -511,6 +596,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rdflib-mixes", type=int, default=1, help="mixes per client count for rdflib-endpoint")
     parser.add_argument("--rdflib-clients", default="1,4,16", help="client counts for rdflib-endpoint")
     parser.add_argument("--virtuoso-buffers", type=int, default=340_000)
+    parser.add_argument("--remote-load-timeout", type=float, default=1800,
+                        help="cap (s) on timing `serve --backend sparql --data` into an empty Virtuoso; 0 skips it")
     parser.add_argument("--work", type=Path, help="working directory (default: a new temporary one)")
     parser.add_argument("--output", type=Path, help="results JSON (default bench/results/suite-<size>.json)")
     parser.add_argument("--plot", type=Path, help="plot PNG (default docs/bench-latency-<size>.png)")
@@ -528,7 +615,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, Any] = {"meta": {
         "command": "python -m bench.suite " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": _machine(), "started": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+        "machine": _machine(), "commit": _commit(), "started": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
         "load_start": " ".join(f"{x:.1f}" for x in os.getloadavg())}, "systems": {}}
     print(f"preparing {args.triples:,} triples in {work}", flush=True)
     results["dataset"] = data = prepare(work, args.triples, args.seed)
@@ -545,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
         entry: dict[str, Any] = {"name": server.name, "load_seconds": round(server.load_seconds, 2),
                                  "load_what": what, "timeout": timeout, "notes": server.notes, **server.extra}
         if server.process:
-            entry["rss_mb"] = round(tree_rss_mb(server.process.pid), 1)
+            entry["memory_mb"] = round(tree_memory_mb(server.process.pid), 1)
         entry["check"] = check_mix(server, check, timeout)
         skip = {n for n, c in entry["check"].items() if c["status"] == "timeout"} \
             if server.name == "rdflib-endpoint" else set()
@@ -557,6 +644,8 @@ def main(argv: list[str] | None = None) -> int:
             number += count
             run = run_level(server, mixes, level, timeout, skip)
             entry["runs"][str(level)] = run
+            if server.restart and any(c.get("timeout") for c in run["statuses"].values()):
+                server.restart()
             print(f"   {level:>2} clients: {run['mixes']} mixes in {run['seconds']:.1f} s, "
                   f"QMpH {run['qmph']:,.0f}", flush=True)
         results["systems"][server.name] = entry
@@ -594,6 +683,9 @@ def main(argv: list[str] | None = None) -> int:
                     server.stop()
             finally:
                 virtuoso.stop()
+        if "atmp-virtuoso" in chosen and args.remote_load_timeout > 0:
+            results["remote_load"] = remote_load(work, args)
+            print(f"== atmp-graph loading into an empty Virtuoso: {results['remote_load']}", flush=True)
         if "rdflib-endpoint" in chosen:
             server = start_rdflib(closure)
             servers.append(server)
