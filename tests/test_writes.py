@@ -23,9 +23,9 @@ UPDATE = {**WRITE, "Content-Type": "application/sparql-update"}
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
+def server(backend: str) -> Iterator[Server]:
     with running_server("--no-bundled", "--no-infer", "--data", str(DATA / "writes" / "products.ttl"),
-                        env=TOKENS) as running:
+                        env=TOKENS, backend=backend) as running:
         yield running
 
 

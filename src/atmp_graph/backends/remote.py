@@ -250,6 +250,28 @@ def _has_dataset_clause(query: str) -> bool:
     return any(t.kind == "word" and t.text.upper() == "FROM" for t in tokens(query))
 
 
+def _with_values(query: str, values: str) -> str:
+    r"""``query`` with the ``values`` block first in its WHERE group, so that bindings reach its
+    FILTERs as pyoxigraph's substitutions do (a trailing VALUES joins too late for them, and
+    Virtuoso refuses one after ASK); trailing when there is no group (``DESCRIBE ?x``).
+
+    >>> _with_values("ASK { ?s ?p ?o FILTER(?o > ?min) }", "VALUES (?min) { (1) }")
+    'ASK { VALUES (?min) { (1) } ?s ?p ?o FILTER(?o > ?min) }'
+    >>> _with_values("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "VALUES (?s) { (<urn:a>) }")
+    'CONSTRUCT { ?s ?p ?o } WHERE { VALUES (?s) { (<urn:a>) } ?s ?p ?o }'
+    >>> _with_values("DESCRIBE ?x", "VALUES (?x) { (<urn:a>) }")
+    'DESCRIBE ?x\nVALUES (?x) { (<urn:a>) }'
+    """
+    toks = tokens(query)
+    words = [i for i, t in enumerate(toks) if t.kind == "word" and t.text.upper() == "WHERE"]
+    start = words[0] if words else 0
+    braces = [t for t in toks[start:] if t.text == "{"]
+    if not braces:
+        return f"{query}\n{values}"
+    at = braces[0].start + 1
+    return f"{query[:at]} {values}{query[at:]}"
+
+
 def _prologue() -> str:
     return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
 
@@ -531,7 +553,7 @@ class RemoteBackend:
                 if isinstance(term, BNode):
                     raise QueryFailed("evaluation", f"?{name} cannot be bound to a blank node on a remote store")
                 values.append(term.n3())
-            text += f"\nVALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(values)}) }}"
+            return _with_values(text, f"VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(values)}) }}")
         return text
 
     async def execute(self, request: QueryRequest) -> QueryStream:
