@@ -319,7 +319,7 @@ class RemoteBackend:
             meta = self._read_meta()
             fingerprint = f"{sources_fingerprint(self._sources)}:{'inferred' if self._infer else 'asserted'}:" \
                           f"{FORMAT_VERSION}"
-            if meta.get("fingerprint") == fingerprint:
+            if meta.get("sourcesFingerprint") == fingerprint:
                 reloaded, inference = False, self._regime(reused=True) if self._infer else None
             else:
                 reloaded, inference = True, self._reload(fingerprint, meta)

@@ -1,0 +1,32 @@
+# atmp-graph as a container: the stateless service, embedded store or remote SPARQL store.
+# Build:  docker build -t atmp-graph .
+# Run:    docker run -p 8000:8000 atmp-graph
+#         docker run -p 8000:8000 -e ATMP_GRAPH_BACKEND=sparql -e ATMP_GRAPH_ENDPOINT=http://store:8890/sparql-auth \
+#           -e ATMP_GRAPH_REMOTE_USER=... -e ATMP_GRAPH_REMOTE_PASSWORD=... atmp-graph
+# Configuration is by ATMP_GRAPH_* environment variables (docs/deployment.md).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    ATMP_GRAPH_HOST=0.0.0.0 \
+    ATMP_GRAPH_PORT=8000
+
+WORKDIR /app
+# The ontology, KB, shapes and named queries are read from the project tree next to the
+# package (atmp_graph.namespaces.PROJECT_ROOT), so the tree is installed in place (-e).
+COPY pyproject.toml README.md ./
+COPY src ./src
+COPY ontology ./ontology
+COPY shapes ./shapes
+COPY queries ./queries
+RUN pip install -e . \
+    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin atmp \
+    && chown -R atmp /app
+USER atmp
+
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status == 200 else 1)"]
+CMD ["atmp-graph", "serve"]

@@ -1,0 +1,49 @@
+"""The remote SPARQL backend on a real Virtuoso: what the shared suites do not already cover
+(start-up report, deadlines, reloading only when the sources change, system graphs kept out)."""
+
+from __future__ import annotations
+
+from conftest import PROTOCOL_FILES, running_server
+from virtuoso_server import virtuoso
+
+HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def _serve(store_args: list[str], env: dict[str, str], *extra: str) -> object:
+    return running_server("--no-bundled", "--data", *map(str, PROTOCOL_FILES), *store_args, *extra, env=env)
+
+
+def test_health_reports_the_store_and_its_limits_and_deadlines_hold() -> None:
+    with virtuoso() as store:
+        args = ["--backend", "sparql", "--endpoint", store.auth_endpoint, "--store-endpoint", store.store_endpoint]
+        env = {"ATMP_GRAPH_REMOTE_USER": store.user, "ATMP_GRAPH_REMOTE_PASSWORD": store.password}
+        with _serve(args, env, "--timeout", "1") as server, server.client() as client:  # type: ignore[attr-defined]
+            health = client.get("/health").json()
+            assert health["backend"]["kind"] == "sparql" and health["backend"]["dialect"] == "virtuoso"
+            assert health["reloaded"] is True and health["backend"]["limitations"]
+            # Virtuoso's own graphs (virtrdf, LDP, service description) never join the union default graph
+            assert not [g for g in health["graphs"] if "openlinksw" in g]
+            count = client.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
+                               headers={"Accept": "text/csv"}).text.split()[1]
+            assert int(count) == health["triples"]
+            slow = client.get("/sparql", params={"query": HEAVY})
+            assert slow.status_code == 503 and "time limit" in slow.text
+            assert client.get("/sparql", params={"query": "ASK {}"}).json()["boolean"] is True  # still serving
+        # Restarted on the same sources, a replica reuses what the store holds.
+        with _serve(args, env) as server, server.client() as client:  # type: ignore[attr-defined]
+            assert client.get("/health").json()["reloaded"] is False
+
+
+def test_an_unreachable_store_is_reported_at_start_up() -> None:
+    import subprocess
+    import sys
+
+    from conftest import free_port
+
+    result = subprocess.run(
+        [sys.executable, "-m", "atmp_graph", "serve", "--no-bundled", "--backend", "sparql",
+         "--endpoint", f"http://127.0.0.1:{free_port()}/sparql", "--port", str(free_port())],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert "cannot reach the SPARQL store" in result.stderr
+    assert "Traceback" not in result.stderr
