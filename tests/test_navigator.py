@@ -49,8 +49,7 @@ PRODUCT_EXPECTED = {
     "Abecma": ALWAYS | VIRAL | VIRAL_CAR | EU_MA_IN_GERMANY | {"Req_SecondaryTCellMalignancyMonitoring", "Req_RclTest"},
     "Carvykti": ALWAYS | VIRAL | VIRAL_CAR | EU_MA_IN_GERMANY | {"Req_SecondaryTCellMalignancyMonitoring", "Req_RclTest"},
     # US approval only: no EU or German item; TCR-specific screening instead of the CAR identity test.
-    "Tecelra": ALWAYS | VIRAL | TESTS_ALL | {"Req_VectorCopyNumberTest", "Req_PotencyTest", "Req_RclTest",
-                                             "Req_TcrCrossReactivityScreening"},
+    "Tecelra": ALWAYS | VIRAL | TESTS_ALL | {"Req_VectorCopyNumberTest", "Req_RclTest", "Req_TcrCrossReactivityScreening"},
     # Spanish hospital exemption of an academic CD19 CAR-T.
     "ARI0001": ALWAYS | VIRAL | VIRAL_CAR | CD19_AUTOLOGOUS_CAR | {"Req_RclTest", "Req_GmpForAtmps",
                                                                    "Req_SpanishHospitalExemption"},
@@ -66,7 +65,7 @@ TRIALS: list[tuple[dict[str, str], set[str], set[str]]] = [
      {"Gap_PhaseSpecific"}),
     ({**ACADEMIC_TRIAL, "kind": "TCR-T", "gene_transfer": "gammaretroviral", "target": "NY-ESO-1", "phase": "I/II"},
      ALWAYS | VIRAL | TESTS_ALL | GERMAN_ACADEMIC_TRIAL | GERMAN_GMO_TRIAL
-     | {"Req_VectorCopyNumberTest", "Req_PotencyTest", "Req_RcrTest", "Req_TcrCrossReactivityScreening"},
+     | {"Req_VectorCopyNumberTest", "Req_RcrTest", "Req_TcrCrossReactivityScreening"},
      {"Gap_PhaseSpecific", "Gap_TcrIdentityTest"}),
     ({**ACADEMIC_TRIAL, "gene_transfer": "mRNA", "target": "HER2", "phase": "I"},
      ALWAYS | TESTS_ALL | GERMAN_ACADEMIC_TRIAL | {"Req_OnTargetOffTumourAssessment"},
