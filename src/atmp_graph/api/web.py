@@ -92,7 +92,6 @@ def install_web(app: FastAPI, *, queries_dir: Path = BUNDLED_QUERIES_DIR) -> Non
     from atmp_graph.api.catalogue import catalogue_router, load_catalogue
     from atmp_graph.api.home import home_router
     from atmp_graph.api.navigator_routes import navigator_router
-    from atmp_graph.api.navigator_routes import navigator_router
     from atmp_graph.api.pages import pages_router
     from atmp_graph.api.search import search_router
 
@@ -102,6 +101,5 @@ def install_web(app: FastAPI, *, queries_dir: Path = BUNDLED_QUERIES_DIR) -> Non
     app.include_router(search_router(templates))
     app.include_router(catalogue_router(catalogue, templates))
     app.include_router(pages_router(templates))
-    app.include_router(navigator_router(templates))
     app.include_router(navigator_router(templates))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
