@@ -21,7 +21,7 @@ from atmp_graph.api.pages import serialise
 from atmp_graph.api.params import parse_form
 from atmp_graph.api.web import Templates, WebDep
 from atmp_graph.navigator import Answer, ProfileError, navigate, parse_profile
-from atmp_graph.navigator.profile import FIELDS
+from atmp_graph.navigator.profile import FIELDS, Profile
 from atmp_graph.navigator.rdf import answer_graph
 from atmp_graph.negotiation import choose
 
@@ -80,7 +80,19 @@ def navigator_router(templates: Templates) -> APIRouter:
         """An HTML form for a development profile; it posts to ``POST /navigator``."""
         return page()
 
-    @router.post("/navigator", summary="Which requirements apply to a planned product (the regulatory navigator)")
+    request_body = {"required": True, "content": {
+        JSON_TYPE: {"schema": Profile.model_json_schema(), "example": EXAMPLE},
+        _FORM: {"schema": Profile.model_json_schema()},
+    }}
+    responses: dict[int | str, dict[str, Any]] = {
+        200: {"description": "The applicable requirements, grouped, with reasons and sources (JSON), or the answer "
+                             "as RDF with PROV links (Turtle, JSON-LD, N-Triples, RDF/XML by Accept)",
+              "content": {t: {} for t in OFFERS}},
+        422: {"description": "Invalid profile: one message per field"},
+    }
+
+    @router.post("/navigator", summary="Which requirements apply to a planned product (the regulatory navigator)",
+                 openapi_extra={"requestBody": request_body}, responses=responses)
     async def answer(request: Request, pool: PoolDep, web: WebDep) -> Response:
         """Match a development profile against the KB's requirements.
 
