@@ -24,7 +24,7 @@ from atmp_graph.namespaces import ATMP, BUNDLED_ONTOLOGY_DIR, KB
 from atmp_graph.navigator import Answer, ProfileError, navigate, parse_profile, store_select
 from atmp_graph.reasoning import materialise
 from atmp_graph.store import GraphStore, bundled_sources
-from conftest import Server
+from conftest import Server, running_server
 
 PROV = Namespace("http://www.w3.org/ns/prov#")
 
@@ -409,3 +409,15 @@ def test_web_form_page_and_form_post(bundled_server: Server) -> None:
     assert "replication-competent lentivirus" not in posted.text and "not legal advice" in posted.text.lower()
     invalid = client.post("/navigator", data={**ACADEMIC_TRIAL, "country": "Germany"})
     assert invalid.status_code == 422 and 'id="country-error"' in invalid.text
+
+
+def test_service_answers_with_a_requirement_from_a_data_file(tmp_path: Path) -> None:
+    """The service matches whatever it holds: a requirement in a --data file is answered like a bundled one."""
+    extra = tmp_path / "more-requirements.ttl"
+    extra.write_text(EXTRA_REQUIREMENT, encoding="utf-8")
+    tcr = {**ACADEMIC_TRIAL, "kind": "TCR-T", "gene_transfer": "gammaretroviral", "target": "NY-ESO-1"}
+    with running_server("--data", str(extra)) as server:
+        body = server.client().post("/navigator", json=tcr).json()
+    found = {item["iri"].rsplit("/", 1)[-1]: item for item in body["items"]}
+    assert found["Req_TestIntegrationSiteAnalysis"]["category"] == "non-clinical"
+    assert "Req_RcrTest" in found
