@@ -275,12 +275,18 @@ def check_mix(server: Server, queries: list[Query], timeout: float) -> dict[str,
 
 
 def run_level(server: Server, mixes: list[list[Query]], clients: int, timeout: float,
-              skip: set[str]) -> dict[str, Any]:
-    """Run ``mixes`` from ``clients`` threads (each takes the next whole mix); latencies and QMpH."""
+              skip: set[str], budget: float | None = None) -> dict[str, Any]:
+    """Run ``mixes`` from ``clients`` threads (each takes the next whole mix); latencies and QMpH.
+
+    With a ``budget`` (seconds), no query starts after it is spent; a mix cut short
+    does not count, so the QMpH of a cut level counts only whole mixes.
+    """
     latencies: dict[str, list[float]] = defaultdict(list)
     statuses: dict[str, Counter[str]] = defaultdict(Counter)
     lock = threading.Lock()
     numbers = iter(range(len(mixes)))
+    completed = [0]
+    deadline = time.perf_counter() + budget if budget else float("inf")
 
     def worker() -> None:
         with httpx.Client() as client:
@@ -290,6 +296,8 @@ def run_level(server: Server, mixes: list[list[Query]], clients: int, timeout: f
                 if number is None:
                     return
                 for query in mixes[number]:
+                    if time.perf_counter() > deadline:
+                        return
                     if query.name in skip:
                         outcome = Outcome("timeout", timeout)
                     else:
@@ -298,6 +306,8 @@ def run_level(server: Server, mixes: list[list[Query]], clients: int, timeout: f
                         statuses[query.name][outcome.status] += 1
                         if outcome.status == "ok":
                             latencies[query.name].append(outcome.seconds)
+                with lock:
+                    completed[0] += 1
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     started = time.perf_counter()
@@ -307,9 +317,10 @@ def run_level(server: Server, mixes: list[list[Query]], clients: int, timeout: f
         thread.join()
     elapsed = time.perf_counter() - started
     # a skipped query (timed out in the check mix) costs its timeout in each mix, spread over the clients
-    charged = elapsed + len(skip) * timeout * len(mixes) / clients
-    return {"clients": clients, "mixes": len(mixes), "seconds": round(elapsed, 3),
-            "charged_seconds": round(charged, 3), "qmph": round(len(mixes) * 3600 / charged, 1),
+    done = completed[0]
+    charged = elapsed + len(skip) * timeout * done / clients
+    return {"clients": clients, "mixes": done, "planned_mixes": len(mixes), "seconds": round(elapsed, 3),
+            "charged_seconds": round(charged, 3), "qmph": round(done * 3600 / charged, 1),
             "latencies": {name: [round(x, 5) for x in values] for name, values in latencies.items()},
             "statuses": {name: dict(counter) for name, counter in statuses.items()}}
 
@@ -407,11 +418,17 @@ def summarise(results: dict[str, Any]) -> str:
         cells = []
         for name in names:
             run = systems[name]["runs"].get(str(level))
-            cells.append(f"{run['qmph']:,.0f} ({run['mixes']} mixes)" if run else "not run")
+            if not run:
+                cells.append("not run")
+            elif run["mixes"] == 0:
+                cells.append(f"no mix completed in {run['seconds']:.0f} s")
+            else:
+                cut = f" of {run['planned_mixes']}" if run.get("planned_mixes", run["mixes"]) != run["mixes"] else ""
+                cells.append(f"{run['qmph']:,.0f} ({run['mixes']}{cut} mixes)")
         row = f"| {level} | " + " | ".join(cells) + " |"
         for _, top, bottom in ratio_cols:
             a, b = systems[top]["runs"].get(str(level)), systems[bottom]["runs"].get(str(level))
-            row += f" {a['qmph'] / b['qmph']:.2f} |" if a and b and b["qmph"] else " - |"
+            row += f" {a['qmph'] / b['qmph']:.2f} |" if a and b and a["qmph"] and b["qmph"] else " - |"
         out(row)
     out("")
     out("#### Latency by query, 1 client: median / p95 (ms)\n")
@@ -499,7 +516,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
                 bar.set_alpha(0.5)
     ax.set_yticks([i + 0.4 - height / 2 for i in range(len(queries))])
     ax.set_yticklabels(queries, fontsize=8)
-    ax.invert_yaxis()
+    ax.set_ylim(len(queries) - 0.1, -0.3)
     ax.set_xscale("log")
     ax.set_xlabel("median latency, 1 client (ms, log scale); hatched: timed out")
     data = results["dataset"]
@@ -595,6 +612,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rdflib-timeout", type=float, default=60)
     parser.add_argument("--rdflib-mixes", type=int, default=1, help="mixes per client count for rdflib-endpoint")
     parser.add_argument("--rdflib-clients", default="1,4,16", help="client counts for rdflib-endpoint")
+    parser.add_argument("--rdflib-budget", type=float, default=600,
+                        help="seconds per client count for rdflib-endpoint; no query starts after them")
     parser.add_argument("--virtuoso-buffers", type=int, default=340_000)
     parser.add_argument("--remote-load-timeout", type=float, default=1800,
                         help="cap (s) on timing `serve --backend sparql --data` into an empty Virtuoso; 0 skips it")
@@ -642,13 +661,16 @@ def main(argv: list[str] | None = None) -> int:
             count = max(mixes_per_level, level if server.name == "rdflib-endpoint" else 2 * level)
             mixes = [querymix.mix(scale, n, seed=args.seed) for n in range(number, number + count)]
             number += count
-            run = run_level(server, mixes, level, timeout, skip)
+            run = run_level(server, mixes, level, timeout, skip,
+                            budget=args.rdflib_budget if server.name == "rdflib-endpoint" else None)
             entry["runs"][str(level)] = run
             if server.restart and any(c.get("timeout") for c in run["statuses"].values()):
                 server.restart()
-            print(f"   {level:>2} clients: {run['mixes']} mixes in {run['seconds']:.1f} s, "
+            print(f"   {level:>2} clients: {run['mixes']} of {run['planned_mixes']} mixes in {run['seconds']:.1f} s, "
                   f"QMpH {run['qmph']:,.0f}", flush=True)
         results["systems"][server.name] = entry
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(results, indent=1))  # partial results survive a later failure
 
     servers: list[Server] = []
     try:
