@@ -23,7 +23,7 @@ import pytest
 from virtuoso_server import virtuoso
 
 DATA = Path(__file__).parent / "data"
-BOTH_BACKENDS = {"test_protocol", "test_clients", "test_writes", "test_catalogue"}
+BOTH_BACKENDS = {"test_protocol", "test_clients", "test_writes", "test_catalogue", "test_pages", "test_search"}
 PROTOCOL_FILES = [DATA / "protocol" / "products.ttl", DATA / "protocol" / "targets.ttl"]
 
 

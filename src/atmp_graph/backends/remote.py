@@ -34,6 +34,7 @@ import httpx
 from rdflib import Graph
 from rdflib.term import BNode, Node
 
+from atmp_graph.backends.describe import describe_as_construct, is_describe
 from atmp_graph.engine.pool import QueryFailed, QueryRequest, QueryStream, StoreLoadError, parse_json_results
 from atmp_graph.namespaces import CHANGES_GRAPH, GRAPH_BASE, INFERRED_GRAPH, PREFIXES
 from atmp_graph.negotiation import NotAcceptable, ResultKind, negotiate
@@ -543,17 +544,17 @@ class RemoteBackend:
         named = named or [EMPTY_GRAPH]
         return [("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in named]
 
-    def _query_text(self, request: QueryRequest) -> str:
+    def _query_text(self, request: QueryRequest, kind: ResultKind) -> str:
+        terms: dict[str, str] = {}
+        for name, term in (request.substitutions or {}).items():
+            if isinstance(term, BNode):
+                raise QueryFailed("evaluation", f"?{name} cannot be bound to a blank node on a remote store")
+            terms[name] = term.n3()
         text = _prologue() + request.query
-        if request.substitutions:
-            names = list(request.substitutions)
-            values = []
-            for name in names:
-                term = request.substitutions[name]
-                if isinstance(term, BNode):
-                    raise QueryFailed("evaluation", f"?{name} cannot be bound to a blank node on a remote store")
-                values.append(term.n3())
-            return _with_values(text, f"VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(values)}) }}")
+        if kind == "graph" and is_describe(request.query):
+            return describe_as_construct(text, substitutions=terms)
+        if terms:
+            return _with_values(text, f"VALUES ({' '.join('?' + n for n in terms)}) {{ ({' '.join(terms.values())}) }}")
         return text
 
     async def execute(self, request: QueryRequest) -> QueryStream:
@@ -570,7 +571,7 @@ class RemoteBackend:
             media_type = negotiate(kind, accept=request.accept, format=request.format)
         except NotAcceptable as error:
             raise QueryFailed("not_acceptable", str(error), offered=error.offered) from None
-        params = [("query", self._query_text(request)), *self._dataset(request)]
+        params = [("query", self._query_text(request, kind)), *self._dataset(request)]
         if self._dialect == "virtuoso":  # Virtuoso's own limit, in milliseconds (see docs/backends.md)
             params.append(("timeout", str(int(self.timeout * 1000))))
         job = _Job(loop, limit=self._max_result_bytes)
