@@ -302,6 +302,7 @@ class RemoteBackend:
         self._stopped = False
         self._busy = 0
         self._dialect = "generic"
+        self._row_limit: str | None = None
         self._copy: tuple[_RecordingStore, Any] | None = None
         self._copy_version: str | None = None
         self._write_lock = asyncio.Lock()
@@ -377,6 +378,10 @@ class RemoteBackend:
             "the store has no default graph of its own here: Graph Store requests with ?default and updates "
             "without a GRAPH are refused; the default graph of queries is the union of the served graphs",
         ]
+        if self._row_limit:
+            notes.append(f"the store cuts answers at {self._row_limit} rows (Virtuoso's ResultSetMaxRows): a SELECT "
+                         "cut there is refused with an error, but a CONSTRUCT or DESCRIBE answer may be cut without "
+                         "notice; raise ResultSetMaxRows in virtuoso.ini")
         if self.writes or self._infer:
             notes.append("inference and write validation run on an in-memory copy of the served graphs in the "
                          "replica that does them, so they need the data to fit in that replica's memory; "
@@ -398,7 +403,17 @@ class RemoteBackend:
         server = str(response.headers.get("server", ""))
         if "virtuoso" in server.lower():
             self._dialect = "virtuoso"
+            self._row_limit = self._virtuoso_row_limit()
         return server
+
+    def _virtuoso_row_limit(self) -> str | None:
+        """Virtuoso's ResultSetMaxRows if it is below 10,100 rows (its default is 10,000), else None:
+        it marks a SELECT answer it cut (X-SPARQL-MaxRows) but not a CONSTRUCT or DESCRIBE one."""
+        numbers = " ".join(str(n) for n in range(101))
+        query = f"SELECT ?a ?b WHERE {{ VALUES ?a {{ {numbers} }} VALUES ?b {{ {' '.join(str(n) for n in range(100))} }} }}"
+        response = self._client.post(self.config.endpoint, data={"query": query}, headers={"Accept": "text/csv"})
+        limit = response.headers.get("x-sparql-maxrows")
+        return str(limit) if limit else None
 
     def _select(self, query: str, params: Sequence[tuple[str, str]] = ()) -> list[dict[str, Node]]:
         response = self._client.post(self.config.endpoint, data=_form([("query", query), *params]),
@@ -603,6 +618,10 @@ class RemoteBackend:
                                      timeout=httpx.Timeout(self.timeout + 1, connect=min(self.timeout, 10))) as response:
                 if response.status_code != 200:
                     raise self._refusal(response.status_code, response.read()[:2000].decode("utf-8", "replace"))
+                if response.headers.get("x-sparql-maxrows"):  # Virtuoso cut the answer at ResultSetMaxRows
+                    raise QueryFailed("remote", "the SPARQL store cut the answer at its limit of "
+                                                f"{response.headers['x-sparql-maxrows']} rows; add a LIMIT, or raise "
+                                                "the store's limit (Virtuoso: ResultSetMaxRows)")
                 if response.headers.get("x-sql-state", "").upper().startswith("S1T"):  # Virtuoso's partial answer
                     raise QueryFailed("timeout", f"the query ran past this service's time limit of {self.timeout:g} s "
                                                  "and was stopped")
