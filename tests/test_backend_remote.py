@@ -47,3 +47,30 @@ def test_an_unreachable_store_is_reported_at_start_up() -> None:
     assert result.returncode == 2
     assert "cannot reach the SPARQL store" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_two_replicas_on_one_store_see_and_build_on_each_others_writes() -> None:
+    """Stateless replicas: a write through one is read through the other at once, and a write
+    computed on a stale working copy is redone on the store's current state, never lost."""
+    from test_writes import DATA_GRAPH, EX, TOKENS, UPDATE, names
+
+    from conftest import DATA
+
+    with virtuoso() as store:
+        args = ["--no-bundled", "--no-infer", "--data", str(DATA / "writes" / "products.ttl"), "--backend", "sparql",
+                "--endpoint", store.auth_endpoint, "--store-endpoint", store.store_endpoint]
+        env = {**TOKENS, "ATMP_GRAPH_REMOTE_USER": store.user, "ATMP_GRAPH_REMOTE_PASSWORD": store.password}
+        with running_server(*args, env=env) as first, running_server(*args, env=env) as second, \
+                first.client() as one, second.client() as two:
+            insert = "INSERT DATA {{ GRAPH <{g}> {{ <{ex}{id}> a <{ex}Product> ; <{ex}name> \"{id}\" }} }}"
+            assert one.post("/update", content=insert.format(g=DATA_GRAPH, ex=EX, id="p3"), headers=UPDATE
+                            ).status_code == 200
+            assert names(two) == ["one", "p3", "two"]
+            # the second replica's working copy (if any) predates the first write: it must catch up
+            assert two.post("/update", content=insert.format(g=DATA_GRAPH, ex=EX, id="p4"), headers=UPDATE
+                            ).status_code == 200
+            assert one.post("/update", content=insert.format(g=DATA_GRAPH, ex=EX, id="p5"), headers=UPDATE
+                            ).status_code == 200
+            assert names(one) == names(two) == ["one", "p3", "p4", "p5", "two"]
+            changes = one.get("/changes").json()
+            assert len(changes) == 3
