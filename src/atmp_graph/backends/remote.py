@@ -300,6 +300,7 @@ class RemoteBackend:
                                                         max_keepalive_connections=connections))
         self._loaded = False
         self._stopped = False
+        self._reachable = True
         self._busy = 0
         self._dialect = "generic"
         self._row_limit: str | None = None
@@ -361,7 +362,7 @@ class RemoteBackend:
 
     @property
     def ready(self) -> bool:
-        return self._loaded and not self._stopped
+        return self._loaded and not self._stopped and self._reachable
 
     def worker_counts(self) -> dict[str, int]:
         return {"size": self._connections, "idle": max(0, self._connections - self._busy), "busy": self._busy}
@@ -668,13 +669,16 @@ class RemoteBackend:
         return Graph().parse(data=body, format="nt")
 
     async def _refresh_graphs_periodically(self) -> None:
-        """Graphs created or dropped by other replicas join the default graph within a refresh period."""
+        """Graphs created or dropped by other replicas join the default graph within a refresh period;
+        a store that stops answering makes this replica not ready (``/health``) until it answers again."""
         while True:
             await asyncio.sleep(self._refresh_every)
             try:
                 self.status["graphs"] = await asyncio.to_thread(self._graph_sizes)
+                self._reachable = True
             except (httpx.HTTPError, RemoteError) as error:
-                log.warning("could not refresh the list of graphs: %s", error)
+                self._reachable = False  # /health says degraded until the store answers again
+                log.warning("the SPARQL store did not answer: %s", error)
 
     # -- writes -------------------------------------------------------------------
     async def write(self, change: dict[str, Any]) -> dict[str, Any]:
