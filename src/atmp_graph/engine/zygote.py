@@ -64,7 +64,8 @@ def load(config: dict[str, Any]) -> tuple[GraphStore | None, dict[str, Any]]:
     return served, status
 
 
-def write_engine(store: GraphStore, config: dict[str, Any]) -> WriteEngine:
+def write_engine(store: GraphStore, config: dict[str, Any], *,
+                 graph_sizes: dict[str, int] | None = None) -> WriteEngine:
     """The transaction engine for a writable store (shapes read once, journal beside the store)."""
     from atmp_graph.validation.shapes import load_shapes, read_shapes_graph
     from atmp_graph.writes.journal import Journal
@@ -77,7 +78,7 @@ def write_engine(store: GraphStore, config: dict[str, Any]) -> WriteEngine:
     return WriteEngine(store, shapes=shapes, journal=journal, infer=config.get("infer", True),
                        update_base=config.get("update_base", "https://w3id.org/atmp/kb/"),
                        load_allow_list=config.get("load_allow_list", ()),
-                       max_load_bytes=config.get("max_load_bytes", 10 * 2**20))
+                       max_load_bytes=config.get("max_load_bytes", 10 * 2**20), graph_sizes=graph_sizes)
 
 
 def handle_write(engine: WriteEngine, request: dict[str, Any]) -> dict[str, Any]:
@@ -96,7 +97,7 @@ def handle_write(engine: WriteEngine, request: dict[str, Any]) -> dict[str, Any]
     except Exception as error:  # an engine failure must not take the store down
         return {"status": "error", "http": 500, "message": f"the write failed: {error}"}
     if outcome["status"] == "committed":
-        outcome["graphs_after"] = engine.store.graph_sizes()
+        outcome["graphs_after"] = engine.graph_sizes()  # kept up to date: counting reads the whole store
     return outcome
 
 
@@ -138,7 +139,8 @@ def main(argv: list[str]) -> int:
     except (SyntaxError, OSError, ValueError) as error:
         send_message(control, {"status": "error", "message": str(error)})
         return 2
-    engine = write_engine(store, config) if store is not None and config.get("writes") else None
+    engine = (write_engine(store, config, graph_sizes=status.get("graphs"))
+              if store is not None and config.get("writes") else None)
     send_message(control, status)
     while True:
         try:

@@ -7,6 +7,11 @@ violation is undone as a whole and refused with the new results. A committed cha
 is written to the journal (fsync) before it is acknowledged, and recorded as PROV-O
 in the change-log graph. Workers never see any of this until they are replaced, so
 readers never see a half-applied change.
+
+The cost of a small write does not grow with the store: the entailments are updated
+incrementally (:mod:`.incremental`), only the shapes that target a node the change can
+affect are run, and only for those nodes, and the per-graph triple counts are kept up
+to date from the change rather than counted again.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 from rdflib.namespace import RDF, XSD
@@ -27,10 +33,10 @@ from atmp_graph.namespaces import CHANGES_GRAPH, INFERRED_GRAPH
 from atmp_graph.store import GraphStore, Quad
 from atmp_graph.validation.fast import validate_store
 from atmp_graph.validation.report import SH, ValidationResult, _term_key
-from atmp_graph.validation.shapes import Shape
+from atmp_graph.validation.shapes import Shape, sparql_term
 from atmp_graph.writes.errors import WriteRefused
 from atmp_graph.writes.fetch import fetch_document
-from atmp_graph.writes.incremental import update_inferences
+from atmp_graph.writes.incremental import IncrementalReasoner
 from atmp_graph.writes.journal import Journal
 from atmp_graph.writes.update_plan import Operation, split_template, split_update
 
@@ -65,15 +71,28 @@ class _Undo:
         for removed, added in reversed(self.steps):
             store.apply_delta(remove=added, add=removed)
 
-    def changed(self) -> tuple[list[Quad], list[Quad]]:
-        removed = [q for step in self.steps for q in step[0]]
-        added = [q for step in self.steps for q in step[1]]
-        return removed, added
+    def net(self) -> tuple[list[Quad], list[Quad]]:
+        """What the steps changed in all: quads present before and gone now, absent before and present now.
+
+        A quad added by one operation and removed by a later one (or the reverse) is no change.
+        """
+        first: dict[Quad, bool] = {}  # quad -> was present before the change
+        last: dict[Quad, bool] = {}  # quad -> present after it
+        for removed, added in self.steps:
+            for quad in removed:
+                first.setdefault(quad, True)
+                last[quad] = False
+            for quad in added:
+                first.setdefault(quad, False)
+                last[quad] = True
+        return ([q for q, was in first.items() if was and not last[q]],
+                [q for q, was in first.items() if not was and last[q]])
 
 
 class WriteEngine:
     def __init__(self, store: GraphStore, *, shapes: Sequence[Shape], journal: Journal | None, infer: bool,
-                 update_base: str, load_allow_list: Sequence[str] = (), max_load_bytes: int = 10 * 2**20) -> None:
+                 update_base: str, load_allow_list: Sequence[str] = (), max_load_bytes: int = 10 * 2**20,
+                 graph_sizes: dict[str, int] | None = None) -> None:
         self.store = store
         self.shapes = shapes
         self.journal = journal
@@ -81,13 +100,70 @@ class WriteEngine:
         self.update_base = update_base
         self.load_allow_list = tuple(load_allow_list)
         self.max_load_bytes = max_load_bytes
+        self._sizes = dict(graph_sizes) if graph_sizes is not None else None
+        self.reasoner = IncrementalReasoner(store) if infer else None
+        if self.reasoner is not None:
+            self.reasoner.prepare()
         self._baseline = self._violations()
+
+    def graph_sizes(self) -> dict[str, int]:
+        """Triples per named graph, as :meth:`GraphStore.graph_sizes` counts them (kept up to date by
+        each committed change instead of counted again: a count reads the whole store)."""
+        if self._sizes is None:
+            self._sizes = self.store.graph_sizes()
+        return dict(sorted(self._sizes.items()))
+
+    def _count(self, removed: Sequence[Quad], added: Sequence[Quad]) -> None:
+        if self._sizes is None:
+            return
+        for quads, step in ((removed, -1), (added, 1)):
+            for quad in quads:
+                if isinstance(quad.graph_name, ox.NamedNode):
+                    name = quad.graph_name.value
+                    self._sizes[name] = self._sizes.get(name, 0) + step
+        self._sizes = {name: size for name, size in self._sizes.items() if size > 0}
 
     def _violations(self, focus: set[Node] | None = None) -> dict[tuple[str, str, str, str], ValidationResult]:
         if not self.shapes:
             return {}
-        report = validate_store(self.store, self.shapes, focus=focus)
+        report = validate_store(self.store, self._shapes_for(focus), focus=focus)
         return {r.key(): r for r in report.results if r.severity == SH.Violation}
+
+    def _shapes_for(self, focus: set[Node] | None) -> Sequence[Shape]:
+        """The shapes that target at least one of ``focus`` (with the property shapes under them).
+
+        The others could only report on nodes outside the focus; skipping them gives the
+        same results for the focus nodes and saves most of the queries of a small write.
+        """
+        if focus is None or not all(isinstance(node, URIRef) for node in focus):
+            return self.shapes
+        if not focus:
+            return []
+        nodes = " ".join(sparql_term(node) for node in focus)
+        classes = {row["c"] for row in self.store.select(
+            f"SELECT DISTINCT ?c WHERE {{ VALUES ?this {{ {nodes} }} ?this rdf:type/rdfs:subClassOf* ?c }}")}
+        wanted: dict[str, set[Node]] = {"targetSubjectsOf": set(), "targetObjectsOf": set()}
+        for shape in self.shapes:
+            for kind, value in shape.targets:
+                if kind in wanted:
+                    wanted[kind].add(value)
+        used: dict[str, set[Node]] = {kind: set() for kind in wanted}
+        for kind, pattern in (("targetSubjectsOf", "?this ?p ?o"), ("targetObjectsOf", "?s ?p ?this")):
+            if wanted[kind]:
+                predicates = " ".join(sparql_term(p) for p in wanted[kind])
+                used[kind] = {row["p"] for row in self.store.select(
+                    f"SELECT DISTINCT ?p WHERE {{ VALUES ?this {{ {nodes} }} VALUES ?p {{ {predicates} }} {pattern} }}")}
+
+        def targets_focus(shape: Shape) -> bool:
+            for kind, value in shape.targets:
+                if (kind == "targetClass" and value in classes) or (kind == "targetNode" and value in focus) \
+                        or (kind in used and value in used[kind]):
+                    return True
+            return False
+
+        chosen = {shape.node for shape in self.shapes if shape.parent is None and targets_focus(shape)}
+        return [shape for shape in self.shapes
+                if (shape.node if shape.parent is None else shape.parent) in chosen]
 
     def _focus(self, changed: list[Quad]) -> set[Node] | None:
         """The nodes whose validation a change can affect: those it touches, and those linking to
@@ -219,17 +295,29 @@ class WriteEngine:
         except BaseException:
             undo.rollback(self.store)
             raise
-        removed, added = undo.changed()
+        removed, added = undo.net()
         if not removed and not added:
             return {"status": "committed", "added": 0, "removed": 0, "seconds": _since(started), "change": None}
-        inference = update_inferences(self.store, removed=removed, added=added) if self.infer else None
+        change_id, provenance = self._provenance(change, removed, added)
+        provenance = self.store.apply_delta(remove=[], add=provenance)[1]
+        try:
+            # The change log is data like any other: its entailments are kept too, as a restart would.
+            inference = None if self.reasoner is None else self.reasoner.update(removed=removed,
+                                                                                added=added + provenance)
+        except BaseException:
+            self.store.apply_delta(remove=provenance, add=[])
+            undo.rollback(self.store)
+            raise
         changed = removed + added + (inference.removed + inference.added if inference else [])
         focus = self._focus(changed)
+        if focus is not None:
+            focus.discard(URIRef(change_id))
         violations = self._violations(focus)
         new = [r for key, r in violations.items() if key not in self._baseline]
         if new:
             if inference is not None:
                 inference.undo(self.store)
+            self.store.apply_delta(remove=provenance, add=[])
             undo.rollback(self.store)
             return {"status": "rejected", "results": [_result_json(r) for r in new]}
         if focus is None:
@@ -237,10 +325,10 @@ class WriteEngine:
         else:  # the focus nodes' results are replaced by the new ones
             focus_keys = {_term_key(node) for node in focus}
             self._baseline = {k: r for k, r in self._baseline.items() if k[0] not in focus_keys} | violations
-        change_id, provenance = self._provenance(change, removed, added)
-        self.store.apply_delta(remove=[], add=provenance)
         if self.journal is not None:
             self.journal.append(removed=removed, added=added + provenance)
+        self._count(removed + (inference.removed if inference else []),
+                    added + provenance + (inference.added if inference else []))
         return {
             "status": "committed",
             "change": change_id,
