@@ -44,7 +44,7 @@ test: $(STAMP) java browser virtuoso
 	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(STAMP) virtuoso
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m bench.run_all
 
