@@ -421,6 +421,7 @@ class RemoteBackend:
                                      headers={"Accept": "application/sparql-results+json"})
         if response.status_code != 200:
             raise RemoteError(f"{response.status_code} {response.text[:500]}")
+        _refuse_cut_answer(response)
         return parse_json_results(response.content)
 
     def _update(self, text: str) -> None:
@@ -461,6 +462,7 @@ class RemoteBackend:
                                  headers={"Accept": XML_RESULTS}, timeout=httpx.Timeout(600.0, connect=10.0)) as r:
             if r.status_code != 200:
                 raise RemoteError(f"{r.status_code} {r.read()[:500]!r}")
+            _refuse_cut_answer(r)
             reader = _Reader(r.iter_bytes(), threading.Event(), fix_blank_nodes=True)
             return solutions_as_quads(reader, media_type=XML_RESULTS)  # type: ignore[arg-type]
 
@@ -756,6 +758,13 @@ class RemoteBackend:
                 f'INSERT {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> {predicate} "{new}" }} }} '
                 f'WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> {predicate} ?v FILTER(STR(?v) = "{expected}") }} }}')
         return self._read_meta().get("version") == new
+
+
+def _refuse_cut_answer(response: httpx.Response) -> None:
+    """``RemoteError`` when Virtuoso marks an answer as cut at its ResultSetMaxRows."""
+    if response.headers.get("x-sparql-maxrows"):
+        raise RemoteError(f"the store cut an answer at {response.headers['x-sparql-maxrows']} rows; raise its "
+                          "limit (Virtuoso: ResultSetMaxRows in virtuoso.ini)")
 
 
 def _blank_node_groups(rows: Sequence[Row], *, size: int = BLANK_NODE_GROUP) -> list[list[Row]]:
