@@ -216,6 +216,10 @@ class QueryPool:
     def _replace(self, worker: _Worker) -> None:
         """Kill ``worker`` and fork a fresh one in the background."""
         worker.kill()
+        self._spawn()
+
+    def _spawn(self) -> None:
+        """Fork a fresh worker in the background (unless the pool is full by then)."""
 
         async def replace() -> None:
             try:
@@ -270,12 +274,15 @@ class QueryPool:
     async def write(self, change: dict[str, Any]) -> dict[str, Any]:
         """Hand a write to the zygote (which runs one at a time) and refresh the workers.
 
-        The zygote forks a full set of workers of the new state right after it commits; they
-        replace the idle ones before the answer returns, so a query sent after the answer
+        The zygote forks workers of the new state for the free slots right after it commits;
+        they replace the idle ones before the answer returns, so a query sent after the answer
         sees the change, without waiting for forks queued behind other writes.
         """
+        # Only as many as can start at once: a busy worker is replaced when it finishes, so forks
+        # for busy slots would be killed unused (the zygote's forks are the costly part of a write).
+        wanted = max(0, self._size - self._busy)
         outcome, sockets = await asyncio.to_thread(
-            self._exchange, {"op": "write", "change": change, "fork": self._size}, max_fds=self._size)
+            self._exchange, {"op": "write", "change": change, "fork": wanted}, max_fds=self._size)
         if outcome.get("status") == "committed" and outcome.get("change"):
             self._generation += 1
             self.status["graphs"] = outcome.pop("graphs_after")
@@ -287,6 +294,8 @@ class QueryPool:
                 self._idle.put_nowait(worker)
             for worker in fresh[room:]:  # busy stale workers are replaced when they finish
                 worker.kill()
+            for _ in range(room - len(fresh)):  # idle slots freed while the write ran
+                self._spawn()
         outcome.pop("graphs_after", None)
         outcome.pop("pids", None)
         return outcome

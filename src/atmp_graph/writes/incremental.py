@@ -219,17 +219,36 @@ class _Plan:
     head: _Atom
     check: Callable[[Row], bool]
     table: list[Row]
-    _indexes: dict[tuple[str, ...], dict[tuple[Term, ...], list[Row]]] = field(default_factory=dict)
+    _steps: dict[int | None, tuple[tuple[str, ...], tuple[_Atom, ...]]] = field(default_factory=dict)
+    _indexes: dict[int | None, dict[tuple[Term, ...], list[Row]]] = field(default_factory=dict)
 
-    def schema_rows(self, row: Row) -> list[Row]:
-        """The schema solutions compatible with ``row``."""
-        shared = tuple(sorted(name for name in row if self.table and name in self.table[0]))
-        index = self._indexes.get(shared)
+    def steps(self, start: int | None) -> tuple[tuple[str, ...], tuple[_Atom, ...]]:
+        """For a start from instance atom ``start`` (None: from the head), the variables shared with
+        the schema table and the order in which to look up the other atoms (most bound first)."""
+        if start not in self._steps:
+            begun = self.head if start is None else self.atoms[start]
+            schema_names = set(self.table[0]) if self.table else set()
+            bound = set(begun.variables) | schema_names
+            shared = tuple(sorted(set(begun.variables) & schema_names))
+            rest = [a for i, a in enumerate(self.atoms) if start is None or i != start]
+            order = []
+            while rest:
+                atom = max(rest, key=lambda a: sum(not isinstance(t, str) or t in bound for t in a.terms))
+                rest.remove(atom)
+                order.append(atom)
+                bound |= set(atom.variables)
+            self._steps[start] = (shared, tuple(order))
+        return self._steps[start]
+
+    def schema_rows(self, row: Row, start: int | None) -> list[Row]:
+        """The schema solutions that agree with ``row`` (the bindings of the start atom or head)."""
+        shared = self.steps(start)[0]
+        index = self._indexes.get(start)
         if index is None:
             index = {}
             for solution in self.table:
                 index.setdefault(tuple(solution[n] for n in shared), []).append(solution)
-            self._indexes[shared] = index
+            self._indexes[start] = index
         return index.get(tuple(row[n] for n in shared), [])
 
 
@@ -334,13 +353,13 @@ class IncrementalReasoner:
         """The candidates some rule concludes in one step from what the store holds now, and that it
         does not assert."""
         found: set[Triple] = set()
-        pool = _Delta(candidates)
+        pool = _Delta(t for t in candidates if not self._held(t))
         for plan in plans:
             for triple in pool.matching(plan.head):
-                if triple in found or self._held(triple):
+                if triple in found:
                     continue
                 row = plan.head.match(triple)
-                if row is not None and any(True for _ in self._solutions(plan, row, plan.atoms, None)):
+                if row is not None and any(True for _ in self._solutions(plan, row, None, None)):
                     found.add(triple)
         return found
 
@@ -350,37 +369,35 @@ class IncrementalReasoner:
         found: set[Triple] = set()
         for plan in plans:
             for index, atom in enumerate(plan.atoms):
-                rest = plan.atoms[:index] + plan.atoms[index + 1:]
                 for triple in delta.matching(atom):
                     row = atom.match(triple)
                     if row is None:
                         continue
-                    for solution in self._solutions(plan, row, rest, extra):
+                    for solution in self._solutions(plan, row, index, extra):
                         head = plan.head.instantiate(solution)
                         if head is not None:
                             found.add(head)
         return found
 
-    def _solutions(self, plan: _Plan, row: Row, atoms: Sequence[_Atom], extra: _Delta | None) -> Iterator[Row]:
-        """Extensions of ``row`` by the schema table and by ``atoms`` matched in the store (and ``extra``)
-        that pass the rule's head filter."""
-        for schema in plan.schema_rows(row):
-            for solution in self._join({**schema, **row}, list(atoms), extra):
+    def _solutions(self, plan: _Plan, row: Row, start: int | None, extra: _Delta | None) -> Iterator[Row]:
+        """Extensions of ``row`` (the bindings of instance atom ``start``, or of the head) by the schema
+        table and the other atoms matched in the store (and ``extra``), that pass the head filter."""
+        order = plan.steps(start)[1]
+        for schema in plan.schema_rows(row, start):
+            for solution in self._join({**schema, **row}, order, 0, extra):
                 if plan.check(solution):
                     yield solution
 
-    def _join(self, row: Row, atoms: list[_Atom], extra: _Delta | None) -> Iterator[Row]:
-        if not atoms:
+    def _join(self, row: Row, atoms: tuple[_Atom, ...], at: int, extra: _Delta | None) -> Iterator[Row]:
+        if at == len(atoms):
             yield row
             return
-        # the atom with the most bound positions first
-        atom = max(atoms, key=lambda a: sum(not isinstance(t, str) or t in row for t in a.terms))
-        rest = [a for a in atoms if a is not atom]
+        atom = atoms[at]
         s, p, o = (row.get(t) if isinstance(t, str) else t for t in atom.terms)
         for triple in self._lookup(s, p, o, extra):
             bound = atom.match(triple)
             if bound is not None and all(row.get(k, v) == v for k, v in bound.items()):
-                yield from self._join({**row, **bound}, rest, extra)
+                yield from self._join({**row, **bound}, atoms, at + 1, extra)
 
     def _lookup(self, s: Term | None, p: Term | None, o: Term | None, extra: _Delta | None) -> Iterator[Triple]:
         if isinstance(s, ox.Literal) or not isinstance(p, (ox.NamedNode, type(None))):
@@ -447,7 +464,9 @@ class IncrementalReasoner:
 
     def _held(self, triple: Triple) -> bool:
         """Whether the store holds ``triple``, asserted or inferred."""
-        return any(_quad(triple, g) in self._raw for g in self._graphs)
+        if isinstance(triple[0], ox.Literal):
+            return False
+        return any(q.graph_name in self._graphs for q in self._raw.quads_for_pattern(*triple, None))  # type: ignore[arg-type,misc]
 
     def _insert(self, triples: Iterable[Triple]) -> set[Triple]:
         quads = [_quad(t, self._target_node) for t in triples]
