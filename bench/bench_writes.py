@@ -27,12 +27,15 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from bench.bench_service import QUERIES, ROOT, free_port, start
+import subprocess
+
+from bench.bench_service import QUERIES, ROOT, free_port, wait_ready
 from bench.kbgen import TBOX, generate
 
 TOKEN = "bench-writer-token-0123456789"
@@ -144,23 +147,33 @@ def table(phases: list[tuple[str, int, Results]]) -> list[str]:
     lines = ["| measure | " + " | ".join(f"{clients} client{'s' if clients > 1 else ''}" for _, clients, _ in phases)
              + " |", "|---" * (len(phases) + 1) + "|"]
 
-    def row(label: str, cell: object) -> None:
-        lines.append(f"| {label} | " + " | ".join(cell(r) for _, _, r in phases) + " |")  # type: ignore[operator]
+    def row(label: str, cell: Callable[[Results], str]) -> None:
+        lines.append(f"| {label} | " + " | ".join(cell(r) for _, _, r in phases) + " |")
 
     row("requests (reads + writes)", lambda r: f"{len(r.reads)} + {sum(map(len, r.writes.values()))}")
     row("throughput (requests/s)", lambda r: f"{(len(r.reads) + sum(map(len, r.writes.values()))) / r.seconds:.1f}")
     row("reads p50 / p99 (ms)", lambda r: f"{ms(statistics.median(r.reads))} / {ms(percentile(r.reads, 0.99))}"
         if r.reads else "-")
-    every = lambda r: [x for v in r.writes.values() for x in v]  # noqa: E731
+    def every(r: Results) -> list[float]:
+        return [x for v in r.writes.values() for x in v]
+
     row("writes over HTTP p50 / p99 (ms)", lambda r: f"{ms(statistics.median(every(r)))} / {ms(percentile(every(r), 0.99))}"
         if every(r) else "-")
-    commits = lambda r: [x for v in r.commits.values() for x in v]  # noqa: E731
+
+    def commits(r: Results) -> list[float]:
+        return [x for v in r.commits.values() for x in v]
+
     row("commit in the zygote, all writes: p50 / p99 (ms)",
         lambda r: f"{ms(statistics.median(commits(r)))} / {ms(percentile(commits(r), 0.99))}" if commits(r) else "-")
+    def kind_commit(kind: str) -> Callable[[Results], str]:
+        return lambda r: f"{ms(statistics.median(r.commits[kind]))} ({len(r.commits[kind])})" if r.commits.get(kind) else "-"
+
+    def kind_http(kind: str) -> Callable[[Results], str]:
+        return lambda r: ms(statistics.median(r.writes[kind])) if r.writes.get(kind) else "-"
+
     for kind in ("insert", "rename", "delete"):
-        row(f"commit, {kind}: median (n)", lambda r, k=kind: f"{ms(statistics.median(r.commits[k]))} ({len(r.commits[k])})"
-            if r.commits.get(k) else "-")
-        row(f"{kind} over HTTP: median (ms)", lambda r, k=kind: ms(statistics.median(r.writes[k])) if r.writes.get(k) else "-")
+        row(f"commit, {kind}: median (n)", kind_commit(kind))
+        row(f"{kind} over HTTP: median (ms)", kind_http(kind))
     row("errors", lambda r: str(len(r.errors)))
     return lines
 
@@ -173,6 +186,9 @@ def main() -> int:
     parser.add_argument("--write-share", type=float, default=0.1)
     parser.add_argument("--single-client-requests", type=int, default=300,
                         help="requests of the 1-client phase (latency without queueing)")
+    parser.add_argument("--store", action="store_true",
+                        help="serve with a persistent --store (the journal is fsynced on each commit)")
+    parser.add_argument("--workers", type=int, default=None, help="query workers (default: the service's)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="atmp-bench-writes-"))
@@ -181,11 +197,14 @@ def main() -> int:
     tbox.write_text(TBOX)
     port = free_port()
     os.environ["ATMP_GRAPH_TOKENS"] = f"{TOKEN}:write"
-    process, startup = start([str(ROOT / ".venv/bin/atmp-graph"), "serve", "--port", str(port), "--store",
-                              str(work / "store"), "--data", str(data), str(tbox), "--timeout", "600"],
-                             f"http://127.0.0.1:{port}/health")
+    command = [str(ROOT / ".venv/bin/atmp-graph"), "serve", "--port", str(port), "--data", str(data), str(tbox),
+               "--timeout", "600"]
+    command += ["--store", str(work / "store")] if args.store else []
+    command += ["--workers", str(args.workers)] if args.workers else []
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
+        startup = wait_ready(f"{base}/health", process, timeout=3600)
         health = httpx.get(f"{base}/health", timeout=60).json()
         triples = sum(health.get("graphs", {}).values()) if isinstance(health.get("graphs"), dict) else None
         workers = health.get("workers", {})
@@ -195,7 +214,7 @@ def main() -> int:
         load_average = os.getloadavg()
     finally:
         process.terminate()
-        process.wait(30)
+        process.wait(60)
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     lines = [
@@ -203,7 +222,8 @@ def main() -> int:
         f"{load_average[0]:.1f}); query workers: {workers}.\n",
         f"Store: the bundled ontology and KB plus {args.triples} generated triples and the bench TBox"
         + (f" ({triples} triples served, entailments included)" if triples else "")
-        + f", on disk (--store), writes journaled with fsync; start-up {startup:.0f} s.\n",
+        + (", on disk (--store), each commit journaled with fsync" if args.store else ", in memory (no journal)")
+        + f"; start-up {startup:.0f} s.\n",
         f"Writes: {args.write_share:.0%} of requests; half insert a CAR-T product with its receptor and vector "
         "(11 triples), a quarter rename one, a quarter delete one; all checked by the bundled shapes, "
         "entailments updated in the same transaction.\n",

@@ -142,3 +142,28 @@ def test_shapes_chosen_by_focus_report_what_all_shapes_report() -> None:
             assert len(chosen) < len(shapes)
             everything = {r.key() for r in validate_store(store, shapes, focus=focus).results}
             assert {r.key() for r in validate_store(store, chosen, focus=focus).results} == everything
+
+
+def test_a_change_to_a_value_is_checked_on_its_referrers() -> None:
+    """Removing the type of a node breaks the products that point to it (sh:class): refused,
+    though the write touches only the value, while triples no shape reads do not drag every
+    referrer into the check."""
+    store = GraphStore.in_memory()
+    store.load_data(f"""@prefix ex: <{B}> . ex:p1 a ex:Product ; ex:uses ex:v1 . ex:p2 a ex:Product ; ex:uses ex:v1 .
+                        ex:v1 a ex:Vector .""".encode(), "text/turtle", graph=DATA)
+    shapes = load_shapes(Graph().parse(format="turtle", data=f"""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <{B}> .
+        ex:S sh:targetClass ex:Product ; sh:property [ sh:path ex:uses ; sh:class ex:Vector ] ."""))
+    engine = WriteEngine(store, shapes=shapes, journal=None, infer=False, update_base=B)
+    untyped = engine.execute(Change(kind="update", agent="t", update=PREFIX + f"DELETE DATA {{ GRAPH <{DATA}> {{ ex:v1 a ex:Vector }} }}"))
+    assert untyped["status"] == "rejected"
+    assert sorted(r["focus"] for r in untyped["results"]) == [f"{B}p1", f"{B}p2"]
+    focus = engine._focus(store.parse_quads(f"<{B}v1> <{B}note> \"x\" .".encode(), "application/n-triples", graph=DATA))
+    assert focus == {URIRef(f"{B}v1")}
+    # a SPARQL constraint with a variable predicate on another node: every change counts again
+    sparql = load_shapes(Graph().parse(format="turtle", data=f"""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <{B}> .
+        ex:T sh:targetClass ex:Product ; sh:sparql [ sh:select "SELECT $this WHERE {{ $this <{B}uses> ?v . ?v ?p ?o }}" ] ."""))
+    wide = WriteEngine(store, shapes=sparql, journal=None, infer=False, update_base=B)
+    assert wide._focus(store.parse_quads(f"<{B}v1> <{B}note> \"x\" .".encode(), "application/n-triples",
+                                         graph=DATA)) == {URIRef(f"{B}v1"), URIRef(f"{B}p1"), URIRef(f"{B}p2")}

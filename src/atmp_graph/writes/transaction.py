@@ -16,6 +16,7 @@ to date from the change rather than counted again.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Sequence
@@ -27,9 +28,10 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.term import Node
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import OWL, RDF, XSD
 
-from atmp_graph.namespaces import CHANGES_GRAPH, INFERRED_GRAPH
+from atmp_graph.namespaces import CHANGES_GRAPH, INFERRED_GRAPH, PREFIXES
+from atmp_graph.sparql_lexer import Token, tokens
 from atmp_graph.store import GraphStore, Quad
 from atmp_graph.validation.fast import validate_store
 from atmp_graph.validation.report import SH, ValidationResult, _term_key
@@ -101,6 +103,7 @@ class WriteEngine:
         self.load_allow_list = tuple(load_allow_list)
         self.max_load_bytes = max_load_bytes
         self._sizes = dict(graph_sizes) if graph_sizes is not None else None
+        self._read = predicates_read(shapes)
         self.reasoner = IncrementalReasoner(store) if infer else None
         if self.reasoner is not None:
             self.reasoner.prepare()
@@ -140,8 +143,10 @@ class WriteEngine:
         if not focus:
             return []
         nodes = " ".join(sparql_term(node) for node in focus)
+        # With the entailments kept, a node's types already include every superclass (but owl:Thing).
+        types = "rdf:type" if self.reasoner is not None else "rdf:type/rdfs:subClassOf*"
         classes = {row["c"] for row in self.store.select(
-            f"SELECT DISTINCT ?c WHERE {{ VALUES ?this {{ {nodes} }} ?this rdf:type/rdfs:subClassOf* ?c }}")}
+            f"SELECT DISTINCT ?c WHERE {{ VALUES ?this {{ {nodes} }} ?this {types} ?c }}")} | {OWL.Thing}
         wanted: dict[str, set[Node]] = {"targetSubjectsOf": set(), "targetObjectsOf": set()}
         for shape in self.shapes:
             for kind, value in shape.targets:
@@ -174,7 +179,10 @@ class WriteEngine:
         if len(changed) > MAX_FOCUSED_CHANGE:
             return None
         touched = self.store.touched_nodes(changed)
-        return touched | self.store.nodes_linking_to(self.store.touched_nodes(changed, objects=False))
+        # A node's referrers can only notice triples whose predicate some shape reads (an inverse
+        # property's entailment on a popular value, say, concerns no shape and no referrer).
+        seen = changed if self._read is None else [q for q in changed if q.predicate.value in self._read]
+        return touched | self.store.nodes_linking_to(self.store.touched_nodes(seen, objects=False))
 
     # -- computing the effect of a request ---------------------------------------
     def _apply_update(self, change: Change, undo: _Undo) -> None:
@@ -354,6 +362,69 @@ class WriteEngine:
         for graph in sorted({_graph_name(q) for q in removed + added}):
             triples.append((change_iri, URIRef(PROV + "used"), URIRef(graph) if graph else Literal("default graph")))
         return str(change_iri), self.store.quads_from_triples(triples, graph=CHANGES_GRAPH)
+
+
+def predicates_read(shapes: Sequence[Shape]) -> frozenset[str] | None:
+    """The IRIs the shapes can read as predicates, over-approximated by every IRI they mention
+    (paths, parameters, targets, SPARQL constraints) plus rdf:type and rdfs:subClassOf; None
+    when a SPARQL constraint may have a variable predicate on a node other than the focus node
+    (then anything may matter).
+
+    >>> from rdflib import Graph
+    >>> from atmp_graph.validation.shapes import load_shapes
+    >>> shapes = load_shapes(Graph().parse(format="turtle", data='''
+    ...   @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex.org/> .
+    ...   ex:S sh:targetClass ex:C ; sh:property [ sh:path ( ex:a ex:b ) ; sh:minCount 1 ] .'''))
+    >>> sorted(p for p in predicates_read(shapes) if "ex.org" in p)
+    ['http://ex.org/C', 'http://ex.org/a', 'http://ex.org/b']
+    """
+    found = {str(RDF.type), "http://www.w3.org/2000/01/rdf-schema#subClassOf"}
+    for shape in shapes:
+        found |= set(re.findall(r"<([^<>\s]+)>", shape.path or ""))
+        found |= {str(value) for _, value in shape.targets if isinstance(value, URIRef)}
+        for constraint in shape.constraints:
+            found |= {str(value) for value in constraint.values if isinstance(value, URIRef)}
+            if not constraint.query:
+                continue
+            prefixes = dict(PREFIXES)
+            for name, namespace in re.findall(r"PREFIX\s+([\w.-]*):\s*<([^<>]*)>", constraint.prefixes, re.I):
+                prefixes[name] = namespace
+            body = constraint.query[constraint.query.find("{"):]
+            toks = [t for t in tokens(body) if t.kind not in ("comment",)]
+            if _variable_predicate(toks):
+                return None
+            for token in toks:
+                if token.kind == "iri":
+                    found.add(token.text[1:-1])
+                elif token.kind == "pname":
+                    prefix, _, local = token.text.partition(":")
+                    if prefix in prefixes:
+                        found.add(prefixes[prefix] + local)
+    return frozenset(found)
+
+
+_THIS = ("$this", "?this")
+
+
+def _variable_predicate(toks: list[Token]) -> bool:
+    """Whether a pattern may have a variable predicate on another node than the focus node
+    (``$this ?p ?o`` reads only the focus node's own triples, which make it a focus node when
+    they change). Over-approximate: a pair of variables not after ``$this`` counts, say in VALUES.
+
+    >>> _variable_predicate(tokens("{ $this ?p ?o . ?o a ?c }")), _variable_predicate(tokens("{ $this ex:p ?o . ?o ?q ?z }"))
+    (False, True)
+    """
+    padded = [None, *toks, None, None]
+    for before, first, second, third in zip(padded, padded[1:], padded[2:], padded[3:]):
+        if first is None or second is None or second.kind != "var":
+            continue
+        if first.kind == "var":
+            if first.text not in _THIS and (before is None or before.text not in _THIS):
+                return True
+        elif (first.kind in ("iri", "pname") or first.text in (";", "[")) and third is not None \
+                and third.kind in ("var", "iri", "pname", "string"):
+            return True
+    return False
 
 
 def _refuse_protected(quads: list[Quad]) -> None:
