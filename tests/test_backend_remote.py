@@ -32,6 +32,14 @@ def test_health_reports_the_store_and_its_limits_and_deadlines_hold() -> None:
         # Restarted on the same sources, a replica reuses what the store holds.
         with _serve(args, env) as server, server.client() as client:  # type: ignore[attr-defined]
             assert client.get("/health").json()["reloaded"] is False
+            # a large answer streams through the translating thread (small ones are translated at once)
+            numbers = " ".join(str(n) for n in range(150))
+            big = client.get("/sparql", params={"query": f"SELECT ?a ?b {{ VALUES ?a {{ {numbers} }} "
+                                                         f"VALUES ?b {{ {numbers} }} }}"},
+                             headers={"Accept": "text/tab-separated-values"})
+            lines = big.text.splitlines()
+            assert big.status_code == 200 and lines[0] == "?a\t?b" and len(lines) == 1 + 150 * 150
+            assert len(set(lines[1:])) == 150 * 150
 
 
 def test_an_unreachable_store_is_reported_at_start_up() -> None:

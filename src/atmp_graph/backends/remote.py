@@ -25,7 +25,13 @@ import contextlib
 import logging
 import threading
 import time
+import io
+import queue
+import socket
+import urllib.parse
 import uuid
+import weakref
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -35,6 +41,7 @@ from rdflib import Graph
 from rdflib.term import BNode, Node
 
 from atmp_graph.backends.describe import describe_as_construct, is_describe
+from atmp_graph.backends.http import AsyncHttpClient, HttpError, Response
 from atmp_graph.engine.pool import QueryFailed, QueryRequest, QueryStream, StoreLoadError, parse_json_results
 from atmp_graph.namespaces import CHANGES_GRAPH, GRAPH_BASE, INFERRED_GRAPH, PREFIXES
 from atmp_graph.negotiation import NotAcceptable, ResultKind, negotiate
@@ -65,6 +72,8 @@ XML_RESULTS = "application/sparql-results+xml"
 N_TRIPLES = "application/n-triples"
 HOLD_BACK = 64 * 1024
 FRAME_SIZE = 256 * 1024
+MAX_GET_URL = 4000  # longer queries go by POST
+INLINE_BYTES = 256 * 1024  # answers up to this size are translated in the event loop, at once
 UPDATE_CHUNK_BYTES = 512 * 1024  # per Update request when uploading
 # Triples per INSERT {...} WHERE {} of blank-node triples: Virtuoso refuses a template whose
 # generated SQL passes 10,000 lines (about 300 triples); see docs/backends.md.
@@ -190,7 +199,7 @@ class _Reader:
     The text ``<bnode>`` cannot occur escaped-free anywhere else in an XML results document.
     """
 
-    _PATTERN = b"<bnode>nodeID://"
+    PATTERN = b"<bnode>nodeID://"
 
     def __init__(self, chunks: Iterator[bytes], cancelled: threading.Event, *, fix_blank_nodes: bool) -> None:
         self._chunks = chunks
@@ -210,11 +219,11 @@ class _Reader:
         self._buffer += chunk
 
     def read(self, size: int = -1) -> bytes:
-        keep = len(self._PATTERN) - 1 if self._fix else 0
+        keep = len(self.PATTERN) - 1 if self._fix else 0
         while not self._done and (size < 0 or len(self._buffer) < size + keep):
             self._more()
         if self._fix:
-            self._buffer = self._buffer.replace(self._PATTERN, b"<bnode>")
+            self._buffer = self._buffer.replace(self.PATTERN, b"<bnode>")
         if size < 0 or self._done:
             size = len(self._buffer) if size < 0 else size
         data, self._buffer = self._buffer[:size], self._buffer[size:]
@@ -295,9 +304,12 @@ class RemoteBackend:
         self._connections = connections
         self._refresh_every = graph_refresh_seconds
         auth = _ChallengeAuth(config.user, config.password or "") if config.user else None
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        # No Nagle delay: a POST's headers and body go out as two writes.
+        nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
         self._client = httpx.Client(auth=auth, timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=False,
-                                    limits=httpx.Limits(max_connections=connections,
-                                                        max_keepalive_connections=connections))
+                                    transport=httpx.HTTPTransport(limits=limits, socket_options=nodelay))
+        self._http = AsyncHttpClient(user=config.user, password=config.password, max_idle=connections)
         self._loaded = False
         self._stopped = False
         self._reachable = True
@@ -307,7 +319,10 @@ class RemoteBackend:
         self._copy: tuple[_RecordingStore, Any] | None = None
         self._copy_version: str | None = None
         self._write_lock = asyncio.Lock()
+        # One thread per query in flight (they block on the store's answer), started once.
+        self._threads = ThreadPoolExecutor(max_workers=connections, thread_name_prefix="remote-query")
         self._refresher: asyncio.Task[None] | None = None
+        self._jobs: weakref.WeakSet[_Job] = weakref.WeakSet()
         self.status: dict[str, Any] = {}
 
     # -- life cycle ----------------------------------------------------------
@@ -358,6 +373,10 @@ class RemoteBackend:
         self._stopped = True
         if self._refresher is not None:
             self._refresher.cancel()
+        for job in list(self._jobs):
+            job.cancelled.set()
+        await asyncio.to_thread(self._threads.shutdown, wait=True, cancel_futures=True)
+        self._http.close()
         await asyncio.to_thread(self._client.close)
 
     @property
@@ -592,18 +611,116 @@ class RemoteBackend:
         params = [("query", self._query_text(request, kind)), *self._dataset(request)]
         if self._dialect == "virtuoso":  # Virtuoso's own limit, in milliseconds (see docs/backends.md)
             params.append(("timeout", str(int(self.timeout * 1000))))
-        job = _Job(loop, limit=self._max_result_bytes)
+        accept = N_TRIPLES if kind == "graph" else XML_RESULTS
         self._busy += 1
-        threading.Thread(target=self._fetch, args=(job, params, kind, media_type), daemon=True).start()
+        response: Response | None = None
+        try:
+            async with asyncio.timeout_at(deadline):
+                response = await self._query_request(params, accept)
+                source_type = await self._check_answer(response, accept)
+                length = response.headers.get("content-length", "")
+                if length.isdigit() and int(length) <= INLINE_BYTES:  # small: translate here, at once
+                    body = await response.read()
+                    response.close()
+                    self._busy -= 1
+                    data = self._translate(body, kind=kind, from_type=source_type, to_type=media_type)
+                    return QueryStream(media_type, kind, _once(data))
+        except BaseException as error:
+            self._busy -= 1
+            if response is not None:
+                response.close()
+            if isinstance(error, TimeoutError):
+                raise self._timed_out() from None
+            if isinstance(error, HttpError | OSError):
+                raise QueryFailed("remote", f"the SPARQL store could not be reached: {error}") from None
+            raise
+        # Large or of unknown length: a thread translates what this loop reads, frame by frame.
+        job = _Job(loop, limit=self._max_result_bytes)
+        self._jobs.add(job)
+        feed: queue.Queue[bytes | None | BaseException] = queue.Queue(maxsize=16)
+        pump = asyncio.create_task(self._pump(response, feed, job))
+        self._threads.submit(self._translate_stream, job, feed, kind, source_type, media_type)
         try:
             first = await job.next(deadline, self.timeout)
         except BaseException:
             job.cancelled.set()
+            pump.cancel()
             self._busy -= 1
             raise
-        return QueryStream(media_type, kind, self._stream(job, first, deadline))
+        return QueryStream(media_type, kind, self._stream(job, first, deadline, pump))
 
-    async def _stream(self, job: _Job, first: bytes | None, deadline: float) -> AsyncIterator[bytes]:
+    async def _query_request(self, params: list[tuple[str, str]], accept: str) -> Response:
+        """GET when the URL stays short (cacheable by proxies), POST otherwise."""
+        encoded = urllib.parse.urlencode(params)
+        if len(encoded) + len(self.config.endpoint) < MAX_GET_URL:
+            separator = "&" if "?" in self.config.endpoint else "?"
+            return await self._http.request("GET", f"{self.config.endpoint}{separator}{encoded}",
+                                            headers={"Accept": accept})
+        return await self._http.request("POST", self.config.endpoint, body=encoded.encode(),
+                                        headers={"Accept": accept,
+                                                 "Content-Type": "application/x-www-form-urlencoded"})
+
+    async def _check_answer(self, response: Response, accept: str) -> str:
+        """The answer's media type; ``QueryFailed`` for a refusal, a cut or partial answer, a wrong format."""
+        if response.status != 200:
+            body = await response.read()
+            raise self._refusal(response.status, body[:2000].decode("utf-8", "replace"))
+        if response.headers.get("x-sparql-maxrows"):  # Virtuoso cut the answer at ResultSetMaxRows
+            raise QueryFailed("remote", "the SPARQL store cut the answer at its limit of "
+                                        f"{response.headers['x-sparql-maxrows']} rows; add a LIMIT, or raise "
+                                        "the store's limit (Virtuoso: ResultSetMaxRows)")
+        if response.headers.get("x-sql-state", "").upper().startswith("S1T"):  # Virtuoso's partial answer
+            raise self._timed_out()
+        source_type = str(response.headers.get("content-type", accept)).split(";")[0].strip().lower()
+        if source_type != accept:
+            raise QueryFailed("remote", f"the SPARQL store answered in {source_type}, not {accept}")
+        return source_type
+
+    def _timed_out(self) -> QueryFailed:
+        return QueryFailed("timeout", f"the query ran past this service's time limit of {self.timeout:g} s "
+                                      "and was stopped")
+
+    def _translate(self, body: bytes, *, kind: ResultKind, from_type: str, to_type: str) -> bytes:
+        if kind != "graph":
+            body = body.replace(_Reader.PATTERN, b"<bnode>")
+        output = io.BytesIO()
+        try:
+            translate_results(io.BytesIO(body), output, kind=kind, from_type=from_type, to_type=to_type)
+        except (OSError, SyntaxError, ValueError) as error:
+            raise QueryFailed("remote", f"the SPARQL store's answer could not be read: {error}") from None
+        if output.tell() > self._max_result_bytes:
+            raise QueryFailed("too_large", f"the result is larger than this service's limit of "
+                                           f"{self._max_result_bytes} bytes; narrow the query or add a LIMIT")
+        return output.getvalue()
+
+    async def _pump(self, response: Response, feed: queue.Queue[bytes | None | BaseException],
+                    job: _Job) -> None:
+        """Read the answer into ``feed`` for the translating thread (bounded: waits while it is full)."""
+
+        async def put(item: bytes | None | BaseException) -> None:
+            while True:
+                try:
+                    feed.put_nowait(item)
+                    return
+                except queue.Full:
+                    if job.cancelled.is_set():
+                        raise _Cancelled("cancelled") from None
+                    await asyncio.sleep(0.005)
+
+        try:
+            async for chunk in response.chunks():
+                await put(chunk)
+            await put(None)
+        except (OSError, asyncio.IncompleteReadError) as error:
+            with contextlib.suppress(_Cancelled):
+                await put(HttpError(f"the SPARQL store's answer broke off: {error}"))
+        except _Cancelled:
+            pass
+        finally:
+            response.close()
+
+    async def _stream(self, job: _Job, first: bytes | None, deadline: float,
+                      pump: asyncio.Task[None]) -> AsyncIterator[bytes]:
         try:
             chunk = first
             while chunk is not None:
@@ -611,37 +728,19 @@ class RemoteBackend:
                 chunk = await job.next(deadline, self.timeout)
         finally:
             job.cancelled.set()
+            pump.cancel()
             self._busy -= 1
 
-    def _fetch(self, job: _Job, params: list[tuple[str, str]], kind: ResultKind, media_type: str) -> None:
-        """In a thread: ask the store, translate its answer into ``media_type`` frame by frame."""
-        accept = N_TRIPLES if kind == "graph" else XML_RESULTS
+    def _translate_stream(self, job: _Job, feed: queue.Queue[bytes | None | BaseException], kind: ResultKind,
+                          source_type: str, media_type: str) -> None:
+        """In a thread: translate the answer arriving in ``feed`` into ``media_type``, frame by frame."""
         try:
-            with self._client.stream("POST", self.config.endpoint, data=_form(params), headers={"Accept": accept},
-                                     timeout=httpx.Timeout(self.timeout + 1, connect=min(self.timeout, 10))) as response:
-                if response.status_code != 200:
-                    raise self._refusal(response.status_code, response.read()[:2000].decode("utf-8", "replace"))
-                if response.headers.get("x-sparql-maxrows"):  # Virtuoso cut the answer at ResultSetMaxRows
-                    raise QueryFailed("remote", "the SPARQL store cut the answer at its limit of "
-                                                f"{response.headers['x-sparql-maxrows']} rows; add a LIMIT, or raise "
-                                                "the store's limit (Virtuoso: ResultSetMaxRows)")
-                if response.headers.get("x-sql-state", "").upper().startswith("S1T"):  # Virtuoso's partial answer
-                    raise QueryFailed("timeout", f"the query ran past this service's time limit of {self.timeout:g} s "
-                                                 "and was stopped")
-                source_type = response.headers.get("content-type", accept).split(";")[0].strip().lower()
-                if source_type != accept:
-                    raise QueryFailed("remote", f"the SPARQL store answered in {source_type}, not {accept}")
-                reader = _Reader(response.iter_bytes(), job.cancelled, fix_blank_nodes=kind != "graph")
-                translate_results(reader, job, kind=kind, from_type=source_type,  # type: ignore[arg-type]
-                                  to_type=media_type)
+            reader = _Reader(_drain(feed, job.cancelled), job.cancelled, fix_blank_nodes=kind != "graph")
+            translate_results(reader, job, kind=kind, from_type=source_type,  # type: ignore[arg-type]
+                              to_type=media_type)
             job.finish()
-        except QueryFailed as failure:
-            job.fail(failure)
-        except httpx.TimeoutException:
-            job.fail(QueryFailed("timeout", f"the query ran past this service's time limit of {self.timeout:g} s "
-                                            "and was stopped"))
-        except httpx.HTTPError as error:
-            job.fail(QueryFailed("remote", f"the SPARQL store could not be reached: {error}"))
+        except HttpError as error:
+            job.fail(QueryFailed("remote", str(error)))
         except (OSError, SyntaxError, ValueError) as error:
             if job.failure is not None:
                 job.fail(job.failure)
@@ -758,6 +857,26 @@ class RemoteBackend:
                 f'INSERT {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> {predicate} "{new}" }} }} '
                 f'WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> {predicate} ?v FILTER(STR(?v) = "{expected}") }} }}')
         return self._read_meta().get("version") == new
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def _drain(feed: queue.Queue[bytes | None | BaseException], cancelled: threading.Event) -> Iterator[bytes]:
+    """The chunks put in ``feed`` until its end (None), for a thread; raises what the reader put."""
+    while True:
+        try:
+            item = feed.get(timeout=0.5)
+        except queue.Empty:
+            if cancelled.is_set():
+                raise _Cancelled("cancelled") from None
+            continue
+        if item is None:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
 
 
 def _refuse_cut_answer(response: httpx.Response) -> None:
