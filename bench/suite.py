@@ -22,9 +22,10 @@ file and inference at start-up), ``virtuoso`` (Virtuoso's /sparql over the bulk-
 closure), ``atmp-virtuoso`` (``atmp-graph serve --backend sparql`` in front of that same
 Virtuoso) and ``rdflib-endpoint`` (rdflib-endpoint over the closure). A query that runs
 longer than ``--timeout`` (``--rdflib-timeout`` for rdflib-endpoint) is counted as a
-timeout; rdflib-endpoint cannot cancel a query, so a query that timed out in its check
-mix is not sent again: it is counted as a timeout at the timeout's length in every mix
-(its QMpH is then an upper bound).
+timeout. A query that timed out in a system's check mix is not sent to it again: it is
+counted as a timeout at the timeout's length in every mix (that system's QMpH is then an
+upper bound), which keeps the run's length bounded; rdflib-endpoint, which cannot cancel
+a query, is restarted after each timeout from a fork of its parsed graph.
 
 Writes ``bench/results/suite-<size>.json`` and ``.md``, and the plot
 ``docs/bench-latency-<size>.png``. Not part of the test run.
@@ -37,7 +38,9 @@ import itertools
 import json
 import os
 import platform
+import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -52,9 +55,10 @@ from typing import Any
 
 import httpx
 
-from bench import atmpgen, querymix, virtuoso_bench
+from bench import atmpgen, querymix
 from bench.atmpgen import Scale
 from bench.querymix import Query
+from tests import virtuoso_server
 
 ROOT = Path(__file__).resolve().parents[1]
 GRAPH = "http://example.org/atmp-bench/graph"
@@ -65,6 +69,12 @@ ACCEPT = {"SELECT": "application/sparql-results+json", "ASK": "application/sparq
 
 
 # ------------------------------------------------------------------ processes
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
 
 def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 1800, log: Path | None = None) -> float:
     started = time.perf_counter()
@@ -119,6 +129,7 @@ class Server:
     notes: list[str] = field(default_factory=list)
     extra: dict[str, float] = field(default_factory=dict)
     restart: Callable[[], None] | None = None
+    pid: int | None = None
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -132,7 +143,7 @@ class Server:
 
 def start_atmp(args: list[str], timeout: float, log: Path,
                ready_within: float = 1800) -> tuple[subprocess.Popen[bytes], str, float]:
-    port = virtuoso_bench.free_port()
+    port = free_port()
     with log.open("wb") as errors:
         process = subprocess.Popen([*ATMP, "serve", "--port", str(port), "--timeout", str(timeout), *args],
                                    stdout=subprocess.DEVNULL, stderr=errors)
@@ -191,7 +202,7 @@ def start_rdflib(closure: Path) -> Server:
     the CPU while the next ones are measured; ``restart`` replaces the serving child by
     a fresh fork of the parsed graph in about a second instead of parsing again.
     """
-    port = virtuoso_bench.free_port()
+    port = free_port()
     marker = closure.parent / "rdflib-generation"
     marker.unlink(missing_ok=True)
     process = subprocess.Popen([sys.executable, "-c", RDFLIB_SERVER, str(closure), str(port), str(marker)],
@@ -537,11 +548,8 @@ def remote_load(work: Path, args: argparse.Namespace) -> dict[str, Any]:
     atmp-graph parses the bundled data and the file, materialises the entailments and
     uploads asserted and inferred graphs to a fresh Virtuoso; timed until /health answers.
     """
-    virtuoso = virtuoso_bench.Virtuoso(data_dir=work, buffers=args.virtuoso_buffers,
-                                       dirty=args.virtuoso_buffers * 3 // 4)
+    virtuoso = virtuoso_server.start(memory_gib=args.virtuoso_memory_gib)
     try:
-        virtuoso.start()
-        virtuoso.allow_updates()
         try:
             process, _, seconds = start_atmp(
                 ["--backend", "sparql", "--endpoint", virtuoso.endpoint, "--data", str(work / "generated.nt")],
@@ -556,7 +564,20 @@ def remote_load(work: Path, args: argparse.Namespace) -> dict[str, Any]:
         quads = int(response.json()["results"]["bindings"][0]["n"]["value"])
         return {"status": "ok", "seconds": round(seconds, 1), "quads_in_store": quads}
     finally:
-        virtuoso.stop()
+        virtuoso_server.stop(virtuoso)
+
+
+def load_into_virtuoso(virtuoso: Any, closure: Path) -> float:
+    """Bulk-load the closure into GRAPH; the seconds it took (the file is linked into the
+    instance's directory, the one its DirsAllowed lets the loader read)."""
+    target = Path(virtuoso.directory) / closure.name
+    try:
+        os.link(closure, target)
+    except OSError:
+        shutil.copyfile(closure, target)
+    started = time.perf_counter()
+    virtuoso.bulk_load(Path(virtuoso.directory), closure.name, GRAPH)
+    return time.perf_counter() - started
 
 
 def _machine() -> str:
@@ -607,14 +628,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--clients", default="1,4,16", help="comma-separated client counts")
     parser.add_argument("--mixes", type=int, default=20, help="mixes per client count (at least 2 per client)")
+    parser.add_argument("--mixes-per-client", type=int, default=2,
+                        help="at least this many mixes per client at each client count")
     parser.add_argument("--timeout", type=float, default=120, help="per-query timeout (s)")
+    parser.add_argument("--reuse-data", action="store_true",
+                        help="reuse generated.nt and closure.nt in --work from an earlier run with the same size and seed")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated, from " + ", ".join(SYSTEMS))
     parser.add_argument("--rdflib-timeout", type=float, default=60)
     parser.add_argument("--rdflib-mixes", type=int, default=1, help="mixes per client count for rdflib-endpoint")
     parser.add_argument("--rdflib-clients", default="1,4,16", help="client counts for rdflib-endpoint")
     parser.add_argument("--rdflib-budget", type=float, default=600,
                         help="seconds per client count for rdflib-endpoint; no query starts after them")
-    parser.add_argument("--virtuoso-buffers", type=int, default=340_000)
+    parser.add_argument("--virtuoso-memory-gib", type=float, default=4,
+                        help="Virtuoso's page cache (tests/virtuoso_server.py sizes NumberOfBuffers from it)")
     parser.add_argument("--remote-load-timeout", type=float, default=1800,
                         help="cap (s) on timing `serve --backend sparql --data` into an empty Virtuoso; 0 skips it")
     parser.add_argument("--work", type=Path, help="working directory (default: a new temporary one)")
@@ -637,7 +663,14 @@ def main(argv: list[str] | None = None) -> int:
         "machine": _machine(), "commit": _commit(), "started": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
         "load_start": " ".join(f"{x:.1f}" for x in os.getloadavg())}, "systems": {}}
     print(f"preparing {args.triples:,} triples in {work}", flush=True)
-    results["dataset"] = data = prepare(work, args.triples, args.seed)
+    recorded = work / "dataset.json"
+    previous = json.loads(recorded.read_text()) if args.reuse_data and recorded.exists() else {}
+    if previous.get("target_triples") == args.triples and previous.get("seed") == args.seed:
+        data = {**previous, "reused_from_an_earlier_run": True}
+    else:
+        data = prepare(work, args.triples, args.seed)
+        recorded.write_text(json.dumps(data))
+    results["dataset"] = data
     print(json.dumps(data), flush=True)
     scale = Scale.for_triples(args.triples, args.seed)
     scale = Scale(scale.triples, data["products"], scale.organisations, scale.trial_sites,
@@ -650,15 +683,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {server.name}: loaded in {server.load_seconds:.1f} s", flush=True)
         entry: dict[str, Any] = {"name": server.name, "load_seconds": round(server.load_seconds, 2),
                                  "load_what": what, "timeout": timeout, "notes": server.notes, **server.extra}
-        if server.process:
-            entry["memory_mb"] = round(tree_memory_mb(server.process.pid), 1)
+        pid = server.pid or (server.process.pid if server.process else None)
+        if pid:
+            entry["memory_mb"] = round(tree_memory_mb(pid), 1)
         entry["check"] = check_mix(server, check, timeout)
-        skip = {n for n, c in entry["check"].items() if c["status"] == "timeout"} \
-            if server.name == "rdflib-endpoint" else set()
+        skip = {n for n, c in entry["check"].items() if c["status"] == "timeout"}
         entry["runs"] = {}
         number = 1
         for level in levels:
-            count = max(mixes_per_level, level if server.name == "rdflib-endpoint" else 2 * level)
+            count = max(mixes_per_level, level if server.name == "rdflib-endpoint" else args.mixes_per_client * level)
             mixes = [querymix.mix(scale, n, seed=args.seed) for n in range(number, number + count)]
             number += count
             run = run_level(server, mixes, level, timeout, skip,
@@ -683,18 +716,14 @@ def main(argv: list[str] | None = None) -> int:
                     "`atmp-graph serve --data`: parse bundled + generated, materialise, fork workers, until /health")
             server.stop()
         if "virtuoso" in chosen or "atmp-virtuoso" in chosen:
-            virtuoso = virtuoso_bench.Virtuoso(data_dir=work, buffers=args.virtuoso_buffers,
-                                               dirty=args.virtuoso_buffers * 3 // 4)
+            virtuoso = virtuoso_server.start(memory_gib=args.virtuoso_memory_gib)
             try:
-                started = virtuoso.start()
-                loaded = virtuoso.bulk_load(closure, GRAPH)
-                vserver = Server("virtuoso", virtuoso.endpoint, loaded, virtuoso.process,
-                                 extra={"start_seconds": round(started, 2)})
+                loaded = load_into_virtuoso(virtuoso, closure)
+                vserver = Server("virtuoso", virtuoso.endpoint, loaded, None, pid=virtuoso.pid)
                 if "virtuoso" in chosen:
                     measure(vserver, args.timeout, clients, args.mixes,
                             "bulk load of the closure (`ld_dir`, `rdf_loader_run`, `checkpoint`)")
                 if "atmp-virtuoso" in chosen:
-                    virtuoso.allow_updates()
                     process, endpoint, seconds = start_atmp(
                         ["--backend", "sparql", "--endpoint", virtuoso.endpoint, "--no-bundled", "--no-infer"],
                         args.timeout, work / "atmp-virtuoso.log")
@@ -704,7 +733,7 @@ def main(argv: list[str] | None = None) -> int:
                             "`atmp-graph serve --backend sparql` start-up over the loaded Virtuoso")
                     server.stop()
             finally:
-                virtuoso.stop()
+                virtuoso_server.stop(virtuoso)
         if "atmp-virtuoso" in chosen and args.remote_load_timeout > 0:
             results["remote_load"] = remote_load(work, args)
             print(f"== atmp-graph loading into an empty Virtuoso: {results['remote_load']}", flush=True)
