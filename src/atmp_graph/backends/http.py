@@ -156,15 +156,23 @@ class AsyncHttpClient:
                 return await self._exchange(connection, key, message, method)
             except (HttpError, ConnectionError, asyncio.IncompleteReadError):
                 connection.close()
+            except BaseException:  # cancelled (the deadline) mid-exchange: the connection is unusable
+                connection.close()
+                raise
         try:
             reader, writer = await asyncio.open_connection(host, port, ssl=ssl.create_default_context()
                                                            if secure else None, limit=MAX_HEADER_BYTES)
         except OSError as error:
             raise HttpError(f"cannot connect to {host}:{port}: {error}") from None
+        connection = _Connection(reader, writer)
         try:
-            return await self._exchange(_Connection(reader, writer), key, message, method)
+            return await self._exchange(connection, key, message, method)
         except asyncio.IncompleteReadError:
+            connection.close()
             raise HttpError("the server closed the connection before answering") from None
+        except BaseException:
+            connection.close()
+            raise
 
     async def _exchange(self, connection: _Connection, key: tuple[str, int, bool], message: bytes,
                         method: str) -> Response:
