@@ -3,7 +3,8 @@
 # Run:    docker run -p 8000:8000 atmp-graph
 #         docker run -p 8000:8000 -e ATMP_GRAPH_BACKEND=sparql -e ATMP_GRAPH_ENDPOINT=http://store:8890/sparql-auth \
 #           -e ATMP_GRAPH_REMOTE_USER=... -e ATMP_GRAPH_REMOTE_PASSWORD=... atmp-graph
-# Configuration is by ATMP_GRAPH_* environment variables (docs/deployment.md).
+# Configuration is by ATMP_GRAPH_* environment variables (docs/deployment.md). The health
+# check passes while /health says "ready" (a remote store that stops answering makes it fail).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -28,5 +29,5 @@ USER atmp
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status == 200 else 1)"]
+    CMD ["python", "-c", "import json, sys, urllib.request; sys.exit(0 if json.load(urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)).get('ready') else 1)"]
 CMD ["atmp-graph", "serve"]
