@@ -29,5 +29,5 @@ USER atmp
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import json, sys, urllib.request; sys.exit(0 if json.load(urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)).get('ready') else 1)"]
+    CMD ["python", "-c", "import json, os, sys, urllib.request; url = 'http://127.0.0.1:%s/health' % os.environ.get('ATMP_GRAPH_PORT', '8000'); sys.exit(0 if json.load(urllib.request.urlopen(url, timeout=4)).get('ready') else 1)"]
 CMD ["atmp-graph", "serve"]
