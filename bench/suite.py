@@ -500,10 +500,11 @@ def plot(results: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     systems = results["systems"]
-    names = [s for s in SYSTEMS if s in systems]
+    names = [s for s in SYSTEMS if s in systems] + [s for s in systems if s not in SYSTEMS]
     queries = [q["name"] for q in results["queries"]]
     level = "1"
-    colours = {"embedded": "#1b9e77", "atmp-virtuoso": "#7570b3", "virtuoso": "#d95f02", "rdflib-endpoint": "#999999"}
+    colours = {"embedded": "#1b9e77", "atmp-virtuoso": "#7570b3", "virtuoso": "#d95f02", "rdflib-endpoint": "#999999",
+               "virtuoso (run 2)": "#e6ab02"}
     height = 0.8 / max(1, len(names))
     fig, ax = plt.subplots(figsize=(10, 0.42 * len(queries) + 1.5))
     for k, name in enumerate(names):
@@ -580,6 +581,20 @@ def load_into_virtuoso(virtuoso: Any, closure: Path) -> float:
     return time.perf_counter() - started
 
 
+def merge(paths: list[Path]) -> dict[str, Any]:
+    """Several result files as one for the plot: a system measured again in a later run is
+    labelled with that run (``virtuoso (run 2)``)."""
+    merged: dict[str, Any] = {}
+    for number, path in enumerate(paths, start=1):
+        results = json.loads(path.read_text())
+        if not merged:
+            merged = {**results, "systems": dict(results["systems"])}
+            continue
+        for name, entry in results["systems"].items():
+            merged["systems"][name if name not in merged["systems"] else f"{name} (run {number})"] = entry
+    return merged
+
+
 def _machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -646,7 +661,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="working directory (default: a new temporary one)")
     parser.add_argument("--output", type=Path, help="results JSON (default bench/results/suite-<size>.json)")
     parser.add_argument("--plot", type=Path, help="plot PNG (default docs/bench-latency-<size>.png)")
+    parser.add_argument("--plot-from", type=Path, nargs="+", metavar="JSON",
+                        help="only draw the plot (--plot) from these result files, systems of later runs added")
     args = parser.parse_args(argv)
+    if args.plot_from:
+        plot(merge(args.plot_from), args.plot or ROOT / "docs" / f"bench-latency-{_label(args.triples)}.png")
+        return 0
     clients = [int(c) for c in args.clients.split(",")]
     chosen = [s.strip() for s in args.systems.split(",") if s.strip()]
     unknown = set(chosen) - set(SYSTEMS)
