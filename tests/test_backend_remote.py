@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-from conftest import PROTOCOL_FILES, running_server
+from contextlib import AbstractContextManager
+
+from conftest import PROTOCOL_FILES, Server, running_server
 from virtuoso_server import virtuoso
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
-def _serve(store_args: list[str], env: dict[str, str], *extra: str) -> object:
+def _serve(store_args: list[str], env: dict[str, str], *extra: str) -> AbstractContextManager[Server]:
     return running_server("--no-bundled", "--data", *map(str, PROTOCOL_FILES), *store_args, *extra, env=env)
 
 
@@ -17,7 +19,7 @@ def test_health_reports_the_store_and_its_limits_and_deadlines_hold() -> None:
     with virtuoso() as store:
         args = ["--backend", "sparql", "--endpoint", store.auth_endpoint, "--store-endpoint", store.store_endpoint]
         env = {"ATMP_GRAPH_REMOTE_USER": store.user, "ATMP_GRAPH_REMOTE_PASSWORD": store.password}
-        with _serve(args, env, "--timeout", "1") as server, server.client() as client:  # type: ignore[attr-defined]
+        with _serve(args, env, "--timeout", "1") as server, server.client() as client:
             health = client.get("/health").json()
             assert health["backend"]["kind"] == "sparql" and health["backend"]["dialect"] == "virtuoso"
             assert health["reloaded"] is True and health["backend"]["limitations"]
@@ -30,7 +32,7 @@ def test_health_reports_the_store_and_its_limits_and_deadlines_hold() -> None:
             assert slow.status_code == 503 and "time limit" in slow.text
             assert client.get("/sparql", params={"query": "ASK {}"}).json()["boolean"] is True  # still serving
         # Restarted on the same sources, a replica reuses what the store holds.
-        with _serve(args, env) as server, server.client() as client:  # type: ignore[attr-defined]
+        with _serve(args, env) as server, server.client() as client:
             assert client.get("/health").json()["reloaded"] is False
             # a large answer streams through the translating thread (small ones are translated at once)
             numbers = " ".join(str(n) for n in range(150))
