@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph
@@ -29,6 +29,9 @@ from rdflib.term import Node
 
 from atmp_graph.namespaces import KB_GRAPH, ONTOLOGY_GRAPH, PREFIXES, graph_for_file
 from atmp_graph.negotiation import ResultKind
+
+if TYPE_CHECKING:
+    from atmp_graph.settings import Settings
 
 # Media types the store can write, by result kind (first is the default).
 RESULTS_MEDIA_TYPES: dict[str, ox.QueryResultsFormat] = {
@@ -83,6 +86,12 @@ def bundled_sources(ontology_dir: Path) -> list[Source]:
 def user_sources(paths: Iterable[Path]) -> list[Source]:
     """Each ``--data`` file in a named graph of its own."""
     return [Source(p, graph_for_file(p)) for p in paths]
+
+
+def sources_for(settings: Settings) -> list[Source]:
+    """What the service loads: the bundled ontology and KB (unless disabled) and ``--data`` files."""
+    bundled = bundled_sources(settings.ontology_dir) if settings.bundled else []
+    return bundled + user_sources(settings.data_files)
 
 
 def media_type_for_path(path: PurePath) -> str:

@@ -13,19 +13,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from atmp_graph import __version__
 from atmp_graph.api.deps import PoolDep
 from atmp_graph.api.errors import BodyTooLarge, install_error_handlers
-from atmp_graph.api.web import install_web, load_web_state
+from atmp_graph.api.web import install_web, start_web_state
 from atmp_graph.api.sparql_routes import sparql_router
 from atmp_graph.api.validate_routes import validate_router
 from atmp_graph.api.write_routes import write_router
 from atmp_graph.backends import Backend, make_backend
 from atmp_graph.settings import Settings
-from atmp_graph.store import Source, bundled_sources, user_sources
+from atmp_graph.store import sources_for
 
-
-def sources_for(settings: Settings) -> list[Source]:
-    """What the service loads: the bundled ontology and KB (unless disabled) and ``--data`` files."""
-    bundled = bundled_sources(settings.ontology_dir) if settings.bundled else []
-    return bundled + user_sources(settings.data_files)
+__all__ = ["create_app", "make_pool", "sources_for"]
 
 
 class BodyLimit:
@@ -81,11 +77,12 @@ def create_app(settings: Settings | None = None, *, pool: Backend | None = None)
         nonlocal pool
         pool = pool or make_pool(settings)
         await pool.start()
-        app.state.web = await load_web_state(pool)
+        app.state.web = start_web_state(pool)
         app.state.pool = pool
         try:
             yield
         finally:
+            app.state.web.cancel()
             await pool.stop()
 
     app = FastAPI(
@@ -111,7 +108,7 @@ def create_app(settings: Settings | None = None, *, pool: Backend | None = None)
     install_web(app)
 
     @app.get("/health", tags=["service"], summary="Liveness and readiness")
-    def health(pool: PoolDep) -> dict[str, Any]:
+    async def health(pool: PoolDep) -> dict[str, Any]:
         graphs: dict[str, int] = pool.status.get("graphs", {})
         return {
             "status": "ok" if pool.ready else "degraded",

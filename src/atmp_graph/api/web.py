@@ -8,6 +8,8 @@ linked-data pages, search, the query catalogue, the web UI and its static files.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, cast
@@ -18,9 +20,12 @@ from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from atmp_graph import __version__
+from atmp_graph.api.errors import ApiError
 from atmp_graph.backends import Backend
 from atmp_graph.namespaces import BUNDLED_QUERIES_DIR
 from atmp_graph.search_index import SearchIndex
+
+log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -54,8 +59,24 @@ async def load_web_state(pool: Backend) -> WebState:
     return WebState(index=await load_search_index(pool), context=await load_context(pool))
 
 
-def get_web(request: Request) -> WebState:
-    return cast(WebState, request.app.state.web)
+def start_web_state(pool: Backend) -> asyncio.Task[WebState]:
+    """Build the web state in the background, so that start-up does not wait for it.
+
+    ``/health`` and ``/sparql`` answer meanwhile; a page that needs the state waits for
+    it in :func:`get_web` (a fraction of a second after start-up, once).
+    """
+    return asyncio.create_task(load_web_state(pool), name="web-state")
+
+
+async def get_web(request: Request) -> WebState:
+    state = request.app.state.web
+    if isinstance(state, WebState):
+        return state
+    try:  # shielded: a client that goes away must not cancel the build for everyone
+        return cast(WebState, await asyncio.shield(state))
+    except Exception as error:
+        log.error("the search index and page context could not be built: %s", error)
+        raise ApiError(503, "the search index is not available: it could not be built from the data") from None
 
 
 WebDep = Annotated[WebState, Depends(get_web)]

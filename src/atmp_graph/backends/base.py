@@ -49,7 +49,7 @@ class Backend(Protocol):
 
 def make_backend(settings: Settings) -> Backend:
     """The backend the settings ask for (not started: call ``load()`` or ``start()``)."""
-    from atmp_graph.api.app import sources_for
+    from atmp_graph.store import sources_for
 
     writes = settings.credentials().writes_enabled
     if settings.backend == "sparql":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +63,6 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def run(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from atmp_graph.api.app import create_app
     from atmp_graph.backends import make_backend
 
     try:
@@ -78,11 +76,28 @@ def run(args: argparse.Namespace) -> int:
             return 2
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     pool = make_backend(settings)
+    # Load before listening, so a bad file is reported plainly. The web application is
+    # imported meanwhile in another thread (the store loads in another process; this
+    # thread only waits, and it must be the one that starts that process, which dies
+    # with the thread that started it).
+    importer = threading.Thread(target=_import_app, name="import-app", daemon=True)
+    importer.start()
     try:
-        pool.load()  # parse before listening, so a bad file is reported plainly
+        pool.load()
     except StoreLoadError as error:
         print(f"atmp-graph serve: could not load the data: {error}", file=sys.stderr)
         return 2
+    importer.join()
+    import uvicorn
+
+    from atmp_graph.api.app import create_app
+
     uvicorn.run(create_app(settings, pool=pool), host=settings.host, port=settings.port,
                 log_level=args.log_level, timeout_graceful_shutdown=5)
     return 0
+
+
+def _import_app() -> None:
+    import uvicorn  # noqa: F401
+
+    import atmp_graph.api.app  # noqa: F401
