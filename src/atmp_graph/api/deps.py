@@ -10,11 +10,13 @@ from atmp_graph.backends import Backend
 from atmp_graph.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+# Coroutines, not plain functions: FastAPI runs a plain dependency in a thread pool, which
+# costs a thread hand-off on every request for what is only an attribute look-up.
+async def get_settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
 
-def get_pool(request: Request) -> Backend:
+async def get_pool(request: Request) -> Backend:
     return cast(Backend, request.app.state.pool)
 
 

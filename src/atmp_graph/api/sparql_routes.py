@@ -173,6 +173,8 @@ def sparql_router() -> APIRouter:
                 format=protocol.one("format"),
             )
         )
+        if result.body is not None:  # small and complete: a plain response, no streaming machinery
+            return Response(result.body, media_type=result.media_type, headers={"Vary": "Accept"})
         return ResultStream(result.chunks, media_type=result.media_type, headers={"Vary": "Accept"})
 
     return router

@@ -82,6 +82,7 @@ class QueryStream:
     media_type: str
     kind: str
     chunks: AsyncIterator[bytes]
+    body: bytes | None = None  # the whole result, when it was complete before the first byte was sent
 
 
 class QueryPool:
@@ -268,6 +269,9 @@ class QueryPool:
             self._busy -= 1
             self._release(worker)
             raise QueryFailed(header["code"], header["message"], offered=header.get("offered", ()))
+        if header.get("complete"):  # a small result, already here in full: no streaming needed
+            body = b"".join([chunk async for chunk in self._stream(worker, deadline)])
+            return QueryStream(header["media_type"], header["kind"], _once(body), body=body)
         return QueryStream(header["media_type"], header["kind"], self._stream(worker, deadline))
 
     # -- writes ----------------------------------------------------------------
@@ -353,6 +357,10 @@ class QueryPool:
         length = unpack_length(await self._read(worker, LENGTH_SIZE, deadline))
         message: dict[str, Any] = json.loads(await self._read(worker, length, deadline))
         return message
+
+
+async def _once(body: bytes) -> AsyncIterator[bytes]:
+    yield body
 
 
 def parse_json_results(body: bytes) -> list[dict[str, Node]]:

@@ -48,10 +48,14 @@ class _FramedOutput:
         self._buffer += data
         threshold = FRAME_SIZE if self.header_sent else HOLD_BACK
         if len(self._buffer) >= threshold:
-            self.flush()
+            self._send_buffer()
         return len(data)
 
     def flush(self) -> None:
+        """Nothing: pyoxigraph flushes when it has written everything, and :meth:`finish` then
+        sends the rest (with the header, in one write, when the whole result is that small)."""
+
+    def _send_buffer(self) -> None:
         if not self._buffer:
             return
         self._send_header()
@@ -67,9 +71,9 @@ class _FramedOutput:
     def finish(self) -> None:
         """Send what is left, the end frame and the trailer, in one write for small results."""
         message = bytearray()
-        if not self.header_sent:
+        if not self.header_sent:  # the whole result follows the header in this one write
             assert self.header is not None
-            message += encode_message(self.header)
+            message += encode_message({**self.header, "complete": True})
             self.header_sent = True
         if self._buffer:
             message += data_frame(bytes(self._buffer))
