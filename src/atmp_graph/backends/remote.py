@@ -624,7 +624,7 @@ class RemoteBackend:
                     response.close()
                     self._busy -= 1
                     data = self._translate(body, kind=kind, from_type=source_type, to_type=media_type)
-                    return QueryStream(media_type, kind, _once(data))
+                    return QueryStream(media_type, kind, _once(data), body=data)
         except BaseException as error:
             self._busy -= 1
             if response is not None:
