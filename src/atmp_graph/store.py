@@ -529,13 +529,6 @@ def translate_results(source: BinaryIO, output: BinaryIO, *, kind: ResultKind, f
     results.serialize(output, RESULTS_MEDIA_TYPES[to_type])
 
 
-def parse_graph_quads(source: BinaryIO | bytes, *, media_type: str, graph: str | None) -> list[Quad]:
-    """Every triple of an RDF document read from ``source``, as quads of ``graph``."""
-    target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-    return [ox.Quad(t.subject, t.predicate, t.object, target)
-            for t in ox.parse(source, format=RDF_MEDIA_TYPES[media_type])]  # type: ignore[arg-type]
-
-
 def quads_n3(quads: Iterable[Quad]) -> list[tuple[str, str, str, str | None, bool]]:
     """Quads as SPARQL term texts (subject, predicate, object, graph IRI), and whether one is a
     blank node: for SPARQL Update requests to a remote store."""
