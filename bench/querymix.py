@@ -10,8 +10,9 @@ questions.
   product. The binding goes in as a ``VALUES`` block at the start of the ``WHERE``
   group, which is plain SPARQL 1.1 that every store reads (pyoxigraph's
   ``substitutions`` exist only in-process).
-- The explore mix follows the Berlin SPARQL Benchmark's explore use case (Bizer and
-  Schultz, 2009): lookups by IRI and by label, filtered searches, a text search, a
+- The explore mix follows the explore use case of the Berlin SPARQL Benchmark (BSBM
+  specification, http://wbsg.informatik.uni-mannheim.de/bizer/berlinsparqlbenchmark/spec/):
+  lookups by IRI and by label, filtered searches, a text search, a
   product page with many OPTIONALs, ORDER BY ... LIMIT, a DESCRIBE, aggregations with
   GROUP BY, a UNION and an ASK, in our vocabulary.
 """

@@ -534,7 +534,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
     data = results["dataset"]
     ax.set_title(f"atmp-graph benchmark suite, {data['generated_triples']:,} generated triples "
                  f"({data['closure_triples']:,} with the KB and entailments)", fontsize=10)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.035), ncol=5, fontsize=8)
     ax.grid(axis="x", which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
