@@ -217,6 +217,10 @@ def test_health(protocol_server: Server) -> None:
     assert health["graphs"] == {PRODUCTS: 12, TARGETS: 5}
     assert health["triples"] == 17
     assert health["version"]
+    assert health["search_index"] in ("building", "ready")
+    with protocol_server.client() as client:  # a search waits for the index; then health says it is ready
+        assert client.get("/search", params={"q": "x"}, headers={"Accept": "application/json"}).status_code == 200
+        assert client.get("/health").json()["search_index"] == "ready"
 
 
 def test_home_page_is_html(protocol_server: Server) -> None:

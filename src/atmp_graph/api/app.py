@@ -6,14 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atmp_graph import __version__
 from atmp_graph.api.deps import PoolDep
 from atmp_graph.api.errors import BodyTooLarge, install_error_handlers
-from atmp_graph.api.web import install_web, start_web_state
+from atmp_graph.api.web import install_web, start_web_state, web_state_status
 from atmp_graph.api.sparql_routes import sparql_router
 from atmp_graph.api.validate_routes import validate_router
 from atmp_graph.api.write_routes import write_router
@@ -108,7 +108,7 @@ def create_app(settings: Settings | None = None, *, pool: Backend | None = None)
     install_web(app)
 
     @app.get("/health", tags=["service"], summary="Liveness and readiness")
-    async def health(pool: PoolDep) -> dict[str, Any]:
+    async def health(pool: PoolDep, request: Request) -> dict[str, Any]:
         graphs: dict[str, int] = pool.status.get("graphs", {})
         return {
             "status": "ok" if pool.ready else "degraded",
@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None, *, pool: Backend | None = None)
             "query_timeout_seconds": pool.timeout,
             "writes_enabled": pool.writes,
             "backend": pool.status.get("backend", {"kind": "embedded"}),
+            "search_index": web_state_status(request.app.state.web),
         }
 
     return app

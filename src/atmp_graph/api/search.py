@@ -6,6 +6,8 @@ alternative labels, acronyms and definitions of every IRI in the data, in all la
 
 from __future__ import annotations
 
+import asyncio
+
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Annotated, Any
@@ -58,8 +60,12 @@ def kind_of(types: frozenset[str]) -> str:
 
 
 async def load_search_index(pool: Backend) -> SearchIndex:
-    """The index over all labelled IRIs in the pool's data (with asserted and inferred types)."""
-    return index_from_rows(await pool.select(TEXTS_QUERY), await pool.select(TYPES_QUERY))
+    """The index over all labelled IRIs in the pool's data (with asserted and inferred types).
+
+    Built in a thread: on a large KB it takes seconds, which must not stall the event loop.
+    """
+    texts, types = await pool.select(TEXTS_QUERY), await pool.select(TYPES_QUERY)
+    return await asyncio.to_thread(index_from_rows, texts, types)
 
 
 def index_from_rows(texts: Iterable[dict[str, Node]], type_rows: Iterable[dict[str, Node]]) -> SearchIndex:

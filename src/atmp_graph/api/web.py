@@ -68,6 +68,15 @@ def start_web_state(pool: Backend) -> asyncio.Task[WebState]:
     return asyncio.create_task(load_web_state(pool), name="web-state")
 
 
+def web_state_status(state: WebState | asyncio.Task[WebState]) -> str:
+    """``ready``, ``building`` or ``failed``: whether search and pages can answer at once."""
+    if isinstance(state, WebState):
+        return "ready"
+    if not state.done():
+        return "building"
+    return "failed" if state.cancelled() or state.exception() is not None else "ready"
+
+
 async def get_web(request: Request) -> WebState:
     state = request.app.state.web
     if isinstance(state, WebState):
