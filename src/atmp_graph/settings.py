@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     workers: int = Field(default_factory=lambda: max(2, 2 * (os.cpu_count() or 1)), ge=1, le=256)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_result_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+    result_cache_mb: float = Field(default=0, ge=0, description="MiB of small answers kept until the next write "
+                                   "(embedded store only; 0: off)")
     max_query_length: int = Field(default=100_000, ge=100, description="characters in a query or update")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     cors_allow_credentials: bool = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,6 +23,8 @@ from atmp_graph.settings import Settings
 from atmp_graph.store import sources_for
 
 __all__ = ["create_app", "make_pool", "sources_for"]
+
+log = logging.getLogger(__name__)
 
 
 class BodyLimit:
@@ -68,6 +71,18 @@ def make_pool(settings: Settings) -> Backend:
     return make_backend(settings)
 
 
+def with_result_cache(pool: Backend, settings: Settings) -> Backend:
+    """``pool`` behind a cache of small answers when the settings ask for one (embedded store only)."""
+    if settings.result_cache_mb <= 0:
+        return pool
+    if settings.backend != "embedded":
+        log.warning("--result-cache-mb is ignored: a remote store can change without this service knowing")
+        return pool
+    from atmp_graph.result_cache import CachedBackend
+
+    return CachedBackend(pool, max_bytes=int(settings.result_cache_mb * 2**20))
+
+
 def create_app(settings: Settings | None = None, *, pool: Backend | None = None) -> FastAPI:
     """The service for ``settings``; ``pool`` may be one whose data is already loaded."""
     settings = settings or Settings()
@@ -75,7 +90,7 @@ def create_app(settings: Settings | None = None, *, pool: Backend | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal pool
-        pool = pool or make_pool(settings)
+        pool = with_result_cache(pool or make_pool(settings), settings)
         await pool.start()
         app.state.web = start_web_state(pool)
         app.state.pool = pool
@@ -125,6 +140,7 @@ def create_app(settings: Settings | None = None, *, pool: Backend | None = None)
             "writes_enabled": pool.writes,
             "backend": pool.status.get("backend", {"kind": "embedded"}),
             "search_index": web_state_status(request.app.state.web),
+            **({"result_cache": pool.cache_counts()} if hasattr(pool, "cache_counts") else {}),
         }
 
     return app

@@ -35,6 +35,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--timeout", type=float, metavar="SECONDS",
                         help="stop queries that run longer than this (default 30)")
     parser.add_argument("--workers", type=int, help="query worker processes (default 2 per CPU)")
+    parser.add_argument("--result-cache-mb", type=float, metavar="MIB",
+                        help="keep small answers (up to 64 KiB each) in up to MIB of memory until the next write, "
+                        "so a repeated query is not evaluated again (embedded store only; default 0: off)")
     parser.add_argument("--backend", choices=["embedded", "sparql"],
                         help="where the data lives: the embedded store (default) or a remote SPARQL 1.1 store; "
                         "its credentials come from ATMP_GRAPH_REMOTE_USER / ATMP_GRAPH_REMOTE_PASSWORD")
@@ -49,7 +52,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     """Environment and defaults, overridden by the options given."""
     overrides: dict[str, Any] = {}
     for option, field in [("host", "host"), ("port", "port"), ("store", "store_dir"),
-                          ("timeout", "timeout"), ("workers", "workers"), ("data", "data_files"),
+                          ("timeout", "timeout"), ("workers", "workers"), ("result_cache_mb", "result_cache_mb"), ("data", "data_files"),
                           ("backend", "backend"), ("endpoint", "endpoint"), ("update_endpoint", "update_endpoint"),
                           ("store_endpoint", "store_endpoint")]:
         value = getattr(args, option, None)
