@@ -24,11 +24,31 @@ DEPTH = 12
 _ENDS_TARGETS = ("FROM", "WHERE", "ORDER", "LIMIT", "OFFSET", "GROUP", "HAVING", "VALUES")
 
 
+def values_block(terms: dict[str, str], *, repeat_single: bool = False) -> str:
+    """A one-row VALUES block binding each variable in ``terms`` (name to N-Triples term).
+
+    ``repeat_single`` writes a lone variable twice: Virtuoso 7.2 folds a one-variable VALUES
+    into the pattern and drops the rows of every UNION branch that does not mention the
+    variable (a ``VALUES ?a`` before ``{ ?a ?p ?o } UNION { ?b ?p ?o }`` loses the second
+    branch), but evaluates a block of two columns correctly; see docs/backends.md.
+
+    >>> values_block({"a": "<urn:a>"}, repeat_single=True)
+    'VALUES (?a ?a) { (<urn:a> <urn:a>) }'
+    >>> values_block({"a": "<urn:a>", "b": "1"}, repeat_single=True)
+    'VALUES (?a ?b) { (<urn:a> 1) }'
+    """
+    names, values = [f"?{n}" for n in terms], list(terms.values())
+    if repeat_single and len(names) == 1:
+        names, values = names * 2, values * 2
+    return f"VALUES ({' '.join(names)}) {{ ({' '.join(values)}) }}"
+
+
 def is_describe(query: str) -> bool:
     return any(t.is_word("DESCRIBE") for t in tokens(query))
 
 
-def describe_as_construct(query: str, *, substitutions: dict[str, str] | None = None, depth: int = DEPTH) -> str:
+def describe_as_construct(query: str, *, substitutions: dict[str, str] | None = None, depth: int = DEPTH,
+                          repeat_single: bool = False) -> str:
     """The CBD query for a DESCRIBE ``query`` (its prologue kept).
 
     ``substitutions`` binds variables to terms (N-Triples syntax): a described variable
@@ -55,7 +75,7 @@ def describe_as_construct(query: str, *, substitutions: dict[str, str] | None = 
         index = end
     rest = {name: term for name, term in substitutions.items()
             if not any(t.kind == "var" and t.text[1:] == name for t in targets)}
-    values = (f"VALUES ({' '.join('?' + n for n in rest)}) {{ ({' '.join(rest.values())}) }}" if rest else "")
+    values = values_block(rest, repeat_single=repeat_single) if rest else ""
     group = modifiers = ""
     if index < len(toks) and toks[index].is_word("WHERE"):
         index += 1
