@@ -112,3 +112,37 @@ def test_a_blank_node_shared_by_thousands_of_triples_is_uploaded_as_one_node(tmp
                          ) == 3 * 3000
             assert count("SELECT (COUNT(*) AS ?n) { <urn:y> <urn:q>/<urn:r>/<urn:s> 1 }") == 1
             assert count(f"SELECT (COUNT(*) AS ?n) {{ GRAPH ?g {{ ?b {KEY} ?k }} }}") == 0
+
+
+def test_a_single_parameter_reaches_every_branch_of_a_union() -> None:
+    """Bound by ``VALUES ?product { <x> }`` Virtuoso 7.2 dropped the second branch's rows
+    (the one without ``?product``); the answer must be the one with the IRI written in."""
+    import asyncio
+
+    from pydantic import SecretStr
+    from rdflib import URIRef
+
+    from atmp_graph.backends.base import make_backend
+    from atmp_graph.settings import Settings
+    from conftest import PROTOCOL_FILES
+
+    bound = ("SELECT ?product ?value WHERE { { ?product <http://example.org/target> ?value } "
+             "UNION { <http://example.org/abecma> <http://example.org/domain> ?value } }")
+    written = bound.replace("?product <", "<http://example.org/kymriah> <").replace("?product ?value", "?value")
+
+    async def answers(settings: Settings) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+        backend = make_backend(settings)
+        await backend.start()
+        try:
+            rows = await backend.select(bound, substitutions={"product": URIRef("http://example.org/kymriah")})
+            return [dict(row) for row in rows], [dict(row) for row in await backend.select(written)]
+        finally:
+            await backend.stop()
+
+    with virtuoso() as store:
+        rows, expected = asyncio.run(answers(Settings(
+            bundled=False, infer=False, data_files=PROTOCOL_FILES, backend="sparql", endpoint=store.auth_endpoint,
+            remote_user=store.user, remote_password=SecretStr(store.password))))
+    assert len(expected) == 2  # CD19 from the first branch, 4-1BB from the second
+    assert sorted(str(row["value"]) for row in rows) == sorted(str(row["value"]) for row in expected)
+    assert {str(row["product"]) for row in rows} == {"http://example.org/kymriah"}
