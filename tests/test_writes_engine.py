@@ -1,5 +1,6 @@
 """The write engine in-process: net changes, counts kept up to date, shapes chosen by focus,
-entailments updated in the same transaction, and a journal that replays to the same state."""
+entailments updated in the same transaction, a journal that replays to the same state, and a
+net change per commit that turns a copy of the state before into the state after, exactly."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from rdflib import Graph, URIRef
 
 from atmp_graph.namespaces import BUNDLED_ONTOLOGY_DIR, BUNDLED_SHAPES_DIR, INFERRED_GRAPH
 from atmp_graph.reasoning import materialise
-from atmp_graph.store import GraphStore, bundled_sources
+from atmp_graph.store import GraphStore, bundled_sources, encode_nquads
 from atmp_graph.validation.fast import validate_store
 from atmp_graph.validation.shapes import load_shapes, read_shapes_graph
 from atmp_graph.writes.journal import Journal
@@ -71,6 +72,17 @@ def _inferred(store: GraphStore) -> set[str]:
     return {str(q) for q in store.graph_quads(INFERRED_GRAPH)}
 
 
+def _everything(store: GraphStore) -> set[str]:
+    """Every quad of every graph (the change log and the entailments too), blank node labels included."""
+    return {str(q) for g in [None, *store.named_graphs()] for q in store.graph_quads(g)}
+
+
+def _ship(outcome: dict[str, object], mirror: GraphStore) -> None:
+    """Apply a commit's net change to ``mirror`` the way a query worker does."""
+    net = outcome["net"]
+    mirror.apply_nquads(remove=encode_nquads(net.removed), add=encode_nquads(net.added))  # type: ignore[attr-defined]
+
+
 @settings(max_examples=15, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 20), st.sampled_from(KINDS)), min_size=1, max_size=8))
 def test_random_writes_keep_counts_entailments_and_journal_exact(writes: list[tuple[int, str]]) -> None:
@@ -80,8 +92,9 @@ def test_random_writes_keep_counts_entailments_and_journal_exact(writes: list[tu
     import tempfile
 
     store = _store()
-    initial = GraphStore.in_memory()
+    initial, mirror = GraphStore.in_memory(), GraphStore.in_memory()
     store.copy_into(initial)
+    store.copy_into(mirror)
     journal = Journal(Path(tempfile.mkdtemp()) / "journal.jsonl")
     shapes = load_shapes(Graph().parse(data=SHAPES, format="turtle"))
     engine = WriteEngine(store, shapes=shapes, journal=journal, infer=True, update_base=B,
@@ -95,6 +108,11 @@ def test_random_writes_keep_counts_entailments_and_journal_exact(writes: list[tu
             assert outcome["status"] == "committed"
         if kind in ("toggle", "reassert"):  # operations that cancel out change nothing
             assert outcome["change"] is None and _asserted(store) == before
+        if outcome.get("change"):
+            _ship(outcome, mirror)
+        else:
+            assert "net" not in outcome
+        assert _everything(mirror) == _everything(store)  # what the workers apply is the change, exactly
         assert engine.graph_sizes() == store.graph_sizes()
     reference = GraphStore.in_memory()
     reference.apply_delta(remove=[], add=[q for g in store.named_graphs() if g != INFERRED_GRAPH
@@ -167,3 +185,26 @@ def test_a_change_to_a_value_is_checked_on_its_referrers() -> None:
     wide = WriteEngine(store, shapes=sparql, journal=None, infer=False, update_base=B)
     assert wide._focus(store.parse_quads(f"<{B}v1> <{B}note> \"x\" .".encode(), "application/n-triples",
                                          graph=DATA)) == {URIRef(f"{B}v1"), URIRef(f"{B}p1"), URIRef(f"{B}p2")}
+
+
+def test_the_net_change_of_a_schema_change_is_exact() -> None:
+    """A schema change re-materialises the entailments; the net change still takes a copy of the
+    state before to the state after (new and lost entailments, blank nodes, the change log)."""
+    store = _store()
+    mirror = GraphStore.in_memory()
+    store.copy_into(mirror)
+    engine = WriteEngine(store, shapes=[], journal=None, infer=True, update_base=B)
+    writes = [
+        f"INSERT DATA {{ GRAPH <urn:tbox> {{ ex:CarTCellProduct rdfs:subClassOf ex:Engineered }} }}",
+        f"INSERT DATA {{ GRAPH <{DATA}> {{ ex:b1 ex:note [ ex:text \"blank\" ] }} }}",
+        f"DELETE DATA {{ GRAPH <urn:tbox> {{ ex:CarTCellProduct rdfs:subClassOf ex:Engineered }} }}",
+        f"DELETE WHERE {{ GRAPH <{DATA}> {{ ex:b1 ex:note ?n . ?n ex:text ?t }} }}",
+    ]
+    modes = []
+    for update in writes:
+        outcome = engine.execute(Change(kind="update", agent="test", update=PREFIX + update))
+        assert outcome["status"] == "committed" and outcome["change"]
+        modes.append(outcome["inference"])
+        _ship(outcome, mirror)
+        assert _everything(mirror) == _everything(store)
+    assert modes == ["recomputed", "incremental", "recomputed", "incremental"]

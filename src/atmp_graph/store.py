@@ -354,6 +354,23 @@ class GraphStore:
         self._store.extend(added)
         return removed, added
 
+    def apply_nquads(self, *, remove: bytes, add: bytes) -> None:
+        """Remove then add the quads of two N-Quads documents written by :func:`encode_nquads`
+        (a committed change shipped to a query worker: blank nodes keep their identifiers).
+
+        >>> store = GraphStore.in_memory()
+        >>> q = ox.Quad(ox.BlankNode("b1"), ox.NamedNode("http://p"), ox.Literal("x"), ox.NamedNode("http://g"))
+        >>> store.apply_nquads(remove=b"", add=encode_nquads([q]))
+        >>> store.graph_quads("http://g") == [q]
+        True
+        >>> store.apply_nquads(remove=encode_nquads([q]), add=b"")
+        >>> store.graph_quads("http://g")
+        []
+        """
+        for quad in ox.parse(remove, format=ox.RdfFormat.N_QUADS):
+            self._store.remove(quad)
+        self._store.extend(ox.parse(add, format=ox.RdfFormat.N_QUADS))
+
     def check_update_syntax(self, update: str, *, base_iri: str | None = None) -> None:
         """Parse ``update`` (by running it on an empty scratch store); ``SyntaxError`` with line and column.
 
@@ -411,6 +428,11 @@ class GraphStore:
         return nodes
 
 Quad = ox.Quad
+
+
+def encode_nquads(quads: Iterable[Quad]) -> bytes:
+    """Quads as N-Quads that keep blank node identifiers (read back by :meth:`GraphStore.apply_nquads`)."""
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
 
 
 def store_literal_n3(term: object) -> str:

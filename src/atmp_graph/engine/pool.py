@@ -4,7 +4,14 @@ A query takes an idle worker, sends its request and reads the header, then the d
 frames, each read bounded by the query's deadline. A worker that passes its deadline,
 fails, or whose client went away mid-stream is killed (its work really stops) and
 replaced by a fresh fork; the others keep serving.
+
+A committed write does not replace the workers: its net change goes into a log by
+generation (:mod:`.deltas`), is sent at once to the idle workers, and a busy worker gets
+what it misses in front of its next query. A worker applies a change whole before it
+reads its next request, and the change reaches every worker's channel before the write
+is answered, so a query sent after a write's answer sees it (and none sees half of it).
 """
+
 
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from atmp_graph.engine.deltas import MAX_SHIPPED_QUADS, DeltaLog
 from atmp_graph.engine.wire import (
     LENGTH_SIZE,
     encode_message,
@@ -111,7 +119,13 @@ class QueryPool:
         self.writes = writes
         self._shapes_dir = shapes_dir
         self._load = {"load_allow_list": list(load_allow_list), "max_load_bytes": max_load_bytes}
-        self._generation = 0  # bumped by each committed write: older workers hold stale snapshots
+        # Committed changes the workers may still need, by generation (a worker's tag says which it holds).
+        self._deltas = DeltaLog(max_quads=MAX_SHIPPED_QUADS)
+        self._workers: dict[int, _Worker] = {}  # live workers by pid, idle or busy
+        self._forking: list[int] = []  # the generation when each fork under way was asked for
+        self._write_lock = asyncio.Lock()  # changes reach the log (and the workers) in commit order
+        self._forked = 0
+        self._caught_up = 0
         self._control: socket.socket | None = None
         self._control_lock = threading.Lock()
         self._zygote: subprocess.Popen[bytes] | None = None
@@ -156,7 +170,7 @@ class QueryPool:
         for task in list(self._replacements):
             task.cancel()
         while not self._idle.empty():
-            self._idle.get_nowait().kill()
+            self._retire(self._idle.get_nowait())
         if self._control is not None:
             with contextlib.suppress(OSError):
                 send_message(self._control, {"op": "stop"})
@@ -172,11 +186,16 @@ class QueryPool:
         return self._zygote is not None and self._zygote.poll() is None
 
     def worker_counts(self) -> dict[str, int]:
-        return {"size": self._size, "idle": self._idle.qsize(), "busy": self._busy}
+        """The pool's state for ``/health``: ``forked`` counts every worker forked since the start,
+        ``caught_up`` the times a worker was sent committed changes instead."""
+        return {"size": self._size, "idle": self._idle.qsize(), "busy": self._busy,
+                "generation": self._deltas.generation, "forked": self._forked, "caught_up": self._caught_up,
+                "changes_kept": len(self._deltas)}
 
     # -- workers -------------------------------------------------------------
-    def _exchange(self, message: dict[str, Any], *, max_fds: int) -> tuple[dict[str, Any], list[socket.socket]]:
-        """Send the zygote a request; its reply and the worker channels that came with it."""
+    def _exchange(self, message: dict[str, Any], *,
+                  max_fds: int) -> tuple[dict[str, Any], list[socket.socket], bytes]:
+        """Send the zygote a request; its reply, the worker channels and the change bytes that came with it."""
         assert self._control is not None
         with self._control_lock:
             send_message(self._control, message)
@@ -187,36 +206,68 @@ class QueryPool:
             payload = data[LENGTH_SIZE:]
             if len(payload) < length:
                 payload += recv_exactly(self._control, length - len(payload))
-        return json.loads(payload), [socket.socket(fileno=fd) for fd in fds]
+            reply = json.loads(payload[:length])
+            extra = payload[length:]
+            delta = reply.get("delta")
+            if delta:  # the committed change follows the reply: N-Quads removed, then added
+                size = int(delta["remove"]) + int(delta["add"])
+                extra += recv_exactly(self._control, size - len(extra))
+        return reply, [socket.socket(fileno=fd) for fd in fds], extra
 
-    def _fork_blocking(self) -> tuple[int, socket.socket]:
-        reply, sockets = self._exchange({"op": "fork"}, max_fds=1)
+    def _fork_blocking(self) -> tuple[int, int, socket.socket]:
+        reply, sockets, _ = self._exchange({"op": "fork"}, max_fds=1)
         if not sockets:
             raise StoreLoadError("the zygote did not hand over a worker")
-        return int(reply["pids"][0]), sockets[0]
+        return int(reply["pids"][0]), int(reply["generation"]), sockets[0]
 
     async def _adopt(self, pid: int, sock: socket.socket, generation: int) -> _Worker:
         sock.setblocking(False)
         reader, writer = await asyncio.open_unix_connection(sock=sock, limit=2**26)
-        return _Worker(pid, reader, writer, generation)
+        worker = _Worker(pid, reader, writer, generation)
+        self._workers[pid] = worker
+        self._forked += 1
+        return worker
 
     async def _fork(self) -> _Worker:
-        # Tag with the generation known before forking: a fork racing a write is then
-        # at worst replaced once more, never taken for fresh when it is stale.
-        generation = self._generation
-        pid, sock = await asyncio.to_thread(self._fork_blocking)
-        return await self._adopt(pid, sock, generation)
+        # The zygote says which generation the fork holds (it may be newer than the one this
+        # process knows, when a write's answer is on its way). Until the fork is adopted, the
+        # changes after the generation known now are kept for it.
+        asked_at = self._deltas.generation
+        self._forking.append(asked_at)
+        try:
+            pid, generation, sock = await asyncio.to_thread(self._fork_blocking)
+            return await self._adopt(pid, sock, generation)
+        finally:
+            self._forking.remove(asked_at)
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.kill()
+        self._workers.pop(worker.pid, None)
+
+    def _trim(self) -> None:
+        """Drop the changes every worker (and every fork under way) has applied."""
+        held = [worker.generation for worker in self._workers.values()] + self._forking
+        self._deltas.trim(oldest_needed=min(held, default=self._deltas.generation))
+
+    def _catch_up(self, worker: _Worker) -> bytes | None:
+        """The changes ``worker`` misses, to send before its next request (marked as sent: the
+        caller writes them); None if it is too far behind and must be forked anew."""
+        missing = self._deltas.catch_up(worker.generation)
+        if missing:
+            self._caught_up += 1
+            worker.generation = self._deltas.generation
+        return missing
 
     def _release(self, worker: _Worker) -> None:
-        """Put a worker back after a query, or replace it if a write made its snapshot stale."""
-        if worker.generation == self._generation:
-            self._idle.put_nowait(worker)
-        else:
+        """Put a worker back after a query, or replace it if it can no longer catch up."""
+        if worker.generation < self._deltas.floor:
             self._replace(worker)
+        else:
+            self._idle.put_nowait(worker)
 
     def _replace(self, worker: _Worker) -> None:
         """Kill ``worker`` and fork a fresh one in the background."""
-        worker.kill()
+        self._retire(worker)
         self._spawn()
 
     def _spawn(self) -> None:
@@ -226,7 +277,7 @@ class QueryPool:
             try:
                 fresh = await self._fork()
                 if self._idle.qsize() + self._busy >= self._size:  # a write's fresh set filled the pool
-                    fresh.kill()
+                    self._retire(fresh)
                 else:
                     self._idle.put_nowait(fresh)
             except (OSError, StoreLoadError) as error:
@@ -242,12 +293,19 @@ class QueryPool:
         deadline = asyncio.get_running_loop().time() + self.timeout
         try:
             async with asyncio.timeout_at(deadline):
-                worker = await self._idle.get()
+                while True:
+                    worker = await self._idle.get()
+                    missing = self._catch_up(worker)
+                    if missing is not None:
+                        break
+                    self._replace(worker)  # too far behind: a fresh fork is cheaper
         except TimeoutError:
             raise QueryFailed(
                 "timeout", f"no query worker became free within the time limit of {self.timeout:g} s"
             ) from None
         self._busy += 1
+        if missing:
+            self._trim()
         try:
             message = {
                 "op": "query",
@@ -259,7 +317,8 @@ class QueryPool:
                 "max_result_bytes": self._max_result_bytes,
                 "substitutions": {k: v.n3() for k, v in (request.substitutions or {}).items()},
             }
-            worker.writer.write(encode_message(message))
+            # The missing changes first: the worker applies them whole before it reads the query.
+            worker.writer.write(missing + encode_message(message))
             header = await self._read_message(worker, deadline)
         except BaseException:
             self._busy -= 1
@@ -276,33 +335,64 @@ class QueryPool:
 
     # -- writes ----------------------------------------------------------------
     async def write(self, change: dict[str, Any]) -> dict[str, Any]:
-        """Hand a write to the zygote (which runs one at a time) and refresh the workers.
+        """Hand a write to the zygote (which runs one at a time) and bring the workers up to date.
 
-        The zygote forks workers of the new state for the free slots right after it commits;
-        they replace the idle ones before the answer returns, so a query sent after the answer
-        sees the change, without waiting for forks queued behind other writes.
+        The change is in every idle worker's channel before the answer returns (busy ones get
+        it in front of their next query), so a query sent after the answer sees it. Shielded:
+        a caller that goes away must not leave the log without a committed change.
         """
-        # Only as many as can start at once: a busy worker is replaced when it finishes, so forks
-        # for busy slots would be killed unused (the zygote's forks are the costly part of a write).
-        wanted = max(0, self._size - self._busy)
-        outcome, sockets = await asyncio.to_thread(
-            self._exchange, {"op": "write", "change": change, "fork": wanted}, max_fds=self._size)
-        if outcome.get("status") == "committed" and outcome.get("change"):
-            self._generation += 1
-            self.status["graphs"] = outcome.pop("graphs_after")
-            fresh = [await self._adopt(pid, sock, self._generation) for pid, sock in zip(outcome.pop("pids"), sockets)]
-            while not self._idle.empty():
-                self._idle.get_nowait().kill()
-            room = self._size - self._busy
-            for worker in fresh[:room]:
-                self._idle.put_nowait(worker)
-            for worker in fresh[room:]:  # busy stale workers are replaced when they finish
-                worker.kill()
-            for _ in range(room - len(fresh)):  # idle slots freed while the write ran
-                self._spawn()
-        outcome.pop("graphs_after", None)
-        outcome.pop("pids", None)
-        return outcome
+        return await asyncio.shield(asyncio.ensure_future(self._write(change)))
+
+    async def _write(self, change: dict[str, Any]) -> dict[str, Any]:
+        async with self._write_lock:
+            # Forks only for a change too large to ship, and only as many as can start at once:
+            # a busy worker is replaced when it finishes, so forks for busy slots would be killed unused.
+            wanted = max(0, self._size - self._busy)
+            outcome, sockets, delta = await asyncio.to_thread(
+                self._exchange, {"op": "write", "change": change, "fork": wanted}, max_fds=self._size)
+            if outcome.get("status") == "committed" and outcome.get("change"):
+                generation = int(outcome.pop("generation"))
+                self.status["graphs"] = outcome.pop("graphs_after")
+                shipped = outcome.pop("delta", None)
+                if shipped is not None:
+                    header = encode_message({"op": "apply", "generation": generation,
+                                             "remove": shipped["remove"], "add": shipped["add"]})
+                    self._deltas.commit(generation, header + delta, quads=int(shipped["quads"]))
+                    self._refresh_idle()
+                else:
+                    self._deltas.commit(generation, None, quads=0)
+                    fresh = [await self._adopt(pid, sock, generation)
+                             for pid, sock in zip(outcome.pop("pids"), sockets)]
+                    self._refill(fresh)
+                self._trim()
+            outcome.pop("graphs_after", None)
+            outcome.pop("pids", None)
+            outcome.pop("generation", None)
+            return outcome
+
+    def _refresh_idle(self) -> None:
+        """Send the idle workers the changes they miss now: they apply them while idle."""
+        idle = [self._idle.get_nowait() for _ in range(self._idle.qsize())]
+        for worker in idle:
+            missing = self._catch_up(worker)
+            if missing is None:
+                self._replace(worker)
+                continue
+            if missing:
+                worker.writer.write(missing)
+            self._idle.put_nowait(worker)
+
+    def _refill(self, fresh: list[_Worker]) -> None:
+        """Replace the idle workers by ``fresh`` forks of the new state (a change too large to ship)."""
+        while not self._idle.empty():
+            self._retire(self._idle.get_nowait())
+        room = self._size - self._busy
+        for worker in fresh[:room]:
+            self._idle.put_nowait(worker)
+        for worker in fresh[room:]:  # busy stale workers are replaced when they finish
+            self._retire(worker)
+        for _ in range(room - len(fresh)):  # idle slots freed while the write ran
+            self._spawn()
 
     async def read_all(self, request: QueryRequest) -> tuple[str, bytes]:
         """The whole answer of ``request``: its media type and bytes (for small internal queries)."""

@@ -5,17 +5,29 @@ the result kind is known, and streams the serialisation back. The first bytes ar
 held back until ``HOLD_BACK`` bytes are ready or the result is complete, so that
 errors found early (bad syntax, no acceptable format, evaluation errors in the first
 rows) still reach the client as a proper status instead of a cut stream.
+
+Between queries the server may send committed changes (``apply``: N-Quads to remove,
+then to add, after the message). The worker applies each whole before it reads the next
+request, so no query sees a change half-applied.
 """
 
 from __future__ import annotations
 
 import socket
+import sys
 from typing import Any
 
 from rdflib.term import Node
 from rdflib.util import from_n3
 
-from atmp_graph.engine.wire import ChannelClosed, data_frame, encode_message, recv_message, send_message
+from atmp_graph.engine.wire import (
+    ChannelClosed,
+    data_frame,
+    encode_message,
+    recv_exactly,
+    recv_message,
+    send_message,
+)
 from atmp_graph.negotiation import NotAcceptable, ResultKind, negotiate
 from atmp_graph.store import GraphStore
 
@@ -145,6 +157,17 @@ def serve(store: GraphStore, sock: socket.socket) -> None:
             return
         if request.get("op") == "query":
             run_query(store, sock, request)
+        elif request.get("op") == "apply":  # no answer: the server pipelines it before a query
+            try:
+                remove = recv_exactly(sock, int(request["remove"]))
+                add = recv_exactly(sock, int(request["add"]))
+                store.apply_nquads(remove=remove, add=add)
+            except ChannelClosed:
+                return
+            except Exception as error:  # never answer from a state the server does not know: end
+                print(f"query worker: could not apply generation {request.get('generation')}: {error}",
+                      file=sys.stderr)
+                return
         elif request.get("op") == "ping":
             send_message(sock, {"status": "ok"})
         else:

@@ -5,6 +5,10 @@ with ``FD`` one end of a Unix socket pair. Forking is safe here because this pro
 never runs a second thread; it never holds an open on-disk (RocksDB) store while it
 forks: with ``store_dir`` it loads or checks the store, closes it, and each worker
 opens it read-only.
+
+Each committed write is one *generation*. Its net change is sent back to the server
+as N-Quads after the answer, for the running workers to apply (no fork); only a change
+larger than ``MAX_SHIPPED_QUADS`` makes the zygote fork workers of the new state instead.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from atmp_graph.engine import worker
+from atmp_graph.engine.deltas import MAX_SHIPPED_QUADS
 from atmp_graph.engine.wire import ChannelClosed, encode_message, recv_message, send_message
 from atmp_graph.loading import JOURNAL_FILE, build_store
 from atmp_graph.store import GraphStore, Source
 
 if TYPE_CHECKING:  # imported when writes are enabled: read-only starts skip pySHACL's import time
-    from atmp_graph.writes.transaction import WriteEngine
+    from atmp_graph.writes.transaction import NetChange, WriteEngine
 
 _PR_SET_PDEATHSIG = 1
 
@@ -101,9 +106,19 @@ def handle_write(engine: WriteEngine, request: dict[str, Any]) -> dict[str, Any]
     return outcome
 
 
+def delta_bytes(net: NetChange) -> tuple[bytes, bytes]:
+    """A net change as two N-Quads documents (removed, added) for the workers."""
+    from atmp_graph.store import encode_nquads
+
+    return encode_nquads(net.removed), encode_nquads(net.added)
+
+
 def fork_workers(control: socket.socket, store: GraphStore | None, store_dir: str | None, *,
                  count: int, reply: dict[str, Any]) -> None:
-    """Fork ``count`` workers and send ``reply`` with their pids, handing the server their channels."""
+    """Fork ``count`` workers and send ``reply`` with their pids, handing the server their channels.
+
+    ``reply`` says the generation the workers hold (the server tags them with it).
+    """
     ends: list[socket.socket] = []
     pids: list[int] = []
     for _ in range(count):
@@ -123,7 +138,10 @@ def fork_workers(control: socket.socket, store: GraphStore | None, store_dir: st
         worker_end.close()
         ends.append(server_end)
         pids.append(pid)
-    socket.send_fds(control, [encode_message({**reply, "pids": pids})], [end.fileno() for end in ends])
+    message = encode_message({**reply, "pids": pids})
+    sent = socket.send_fds(control, [message], [end.fileno() for end in ends])
+    if sent < len(message):  # a stream socket may take a long message in parts
+        control.sendall(message[sent:])
     for end in ends:
         end.close()
 
@@ -142,21 +160,33 @@ def main(argv: list[str]) -> int:
     engine = (write_engine(store, config, graph_sizes=status.get("graphs"))
               if store is not None and config.get("writes") else None)
     send_message(control, status)
+    generation = 0  # committed changes so far: the state the next fork holds
     while True:
         try:
             request = recv_message(control)
         except ChannelClosed:
             return 0
         if request["op"] == "fork":
-            fork_workers(control, store, config.get("store_dir"), count=1, reply={"status": "ok"})
+            fork_workers(control, store, config.get("store_dir"), count=1,
+                         reply={"status": "ok", "generation": generation})
         elif request["op"] == "write":
             if engine is None:
                 send_message(control, {"status": "error", "http": 403, "message": "writes are not enabled"})
                 continue
             outcome = handle_write(engine, request)
-            # Workers of the new state are forked at once, in the same turn as the commit.
-            fresh = int(request.get("fork", 0)) if outcome["status"] == "committed" and outcome.get("change") else 0
-            fork_workers(control, store, config.get("store_dir"), count=fresh, reply=outcome)
+            net = outcome.pop("net", None)
+            if outcome["status"] != "committed" or not outcome.get("change") or net is None:
+                fork_workers(control, store, config.get("store_dir"), count=0, reply=outcome)
+                continue
+            generation += 1
+            outcome["generation"] = generation
+            if len(net) <= MAX_SHIPPED_QUADS:  # the answer, then the change for the workers to apply
+                removed, added = delta_bytes(net)
+                outcome["delta"] = {"quads": len(net), "remove": len(removed), "add": len(added)}
+                control.sendall(encode_message(outcome) + removed + added)
+            else:  # too large to ship: workers of the new state, forked in the same turn as the commit
+                fork_workers(control, store, config.get("store_dir"), count=int(request.get("fork", 0)),
+                             reply=outcome)
         elif request["op"] == "stop":
             return 0
 

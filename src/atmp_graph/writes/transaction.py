@@ -5,8 +5,9 @@ effects of the ones before, as SPARQL Update requires), with an undo log. Then t
 entailments are recomputed and the data validated; a change that adds a SHACL
 violation is undone as a whole and refused with the new results. A committed change
 is written to the journal (fsync) before it is acknowledged, and recorded as PROV-O
-in the change-log graph. Workers never see any of this until they are replaced, so
-readers never see a half-applied change.
+in the change-log graph. The outcome of a commit carries its exact net change
+(:class:`NetChange`: asserted, entailed and change-log quads), which the query workers
+apply whole before their next query, so readers never see a half-applied change.
 
 The cost of a small write does not grow with the store: the entailments are updated
 incrementally (:mod:`.incremental`), only the shapes that target a node the change can
@@ -89,6 +90,22 @@ class _Undo:
                 last[quad] = True
         return ([q for q, was in first.items() if was and not last[q]],
                 [q for q, was in first.items() if not was and last[q]])
+
+
+@dataclass
+class NetChange:
+    """Everything a committed write changed in the store: the quads present before and gone
+    now, and those absent before and present now (asserted, inferred and change-log graphs).
+
+    Applying ``removed`` then ``added`` to a copy of the state before the write gives the
+    state after it, quad for quad (blank node identifiers included).
+    """
+
+    removed: list[Quad]
+    added: list[Quad]
+
+    def __len__(self) -> int:
+        return len(self.removed) + len(self.added)
 
 
 class WriteEngine:
@@ -335,8 +352,11 @@ class WriteEngine:
             self._baseline = {k: r for k, r in self._baseline.items() if k[0] not in focus_keys} | violations
         if self.journal is not None:
             self.journal.append(removed=removed, added=added + provenance)
-        self._count(removed + (inference.removed if inference else []),
-                    added + provenance + (inference.added if inference else []))
+        # The three parts touch disjoint graphs (asserted ones, the change log, the inferred
+        # graph), and each lists only quads that really changed: together, the exact net change.
+        net = NetChange(removed + (inference.removed if inference else []),
+                        added + provenance + (inference.added if inference else []))
+        self._count(net.removed, net.added)
         return {
             "status": "committed",
             "change": change_id,
@@ -345,6 +365,7 @@ class WriteEngine:
             "graphs": sorted({_graph_name(q) for q in removed + added}),
             "inference": None if inference is None else inference.mode,
             "seconds": _since(started),
+            "net": net,  # not JSON: the zygote ships it to the workers and takes it out of the answer
         }
 
     def _provenance(self, change: Change, removed: list[Quad], added: list[Quad]) -> tuple[str, list[Quad]]:
