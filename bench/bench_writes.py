@@ -11,6 +11,13 @@ earlier (DELETE/INSERT WHERE), a quarter delete one (DELETE WHERE: incremental d
 its entailments). Reads are the medium query of bench/bench_service.py.
 
 Two phases in one run: 1 client (latency without queueing), then ``--clients`` clients.
+With ``--before SRC`` (the ``src`` directory of an older tree, e.g. from ``git archive``), a
+server of that tree serves the same data alongside, and each phase runs on it and then on
+this tree, so that both see the same load on a shared machine:
+
+    mkdir -p /tmp/before && git archive a291e40 src | tar -x -C /tmp/before
+    .venv/bin/python -m bench.bench_writes --triples 200000 --requests 500 --before /tmp/before/src
+
 Reports throughput, p50/p99 latency of reads and of writes over HTTP, the commit time the
 zygote reports per kind of write (computing, shape check, entailments, journal fsync), and
 the error count; writes Markdown to bench/results/writes.md. Not part of the test run.
@@ -34,6 +41,7 @@ from pathlib import Path
 import httpx
 
 import subprocess
+import sys
 
 from bench.bench_service import QUERIES, ROOT, free_port, wait_ready
 from bench.kbgen import TBOX, generate
@@ -143,12 +151,11 @@ def ms(value: float) -> str:
     return f"{value * 1000:.1f}"
 
 
-def table(phases: list[tuple[str, int, Results]]) -> list[str]:
-    lines = ["| measure | " + " | ".join(f"{clients} client{'s' if clients > 1 else ''}" for _, clients, _ in phases)
-             + " |", "|---" * (len(phases) + 1) + "|"]
+def table(phases: list[tuple[str, Results]]) -> list[str]:
+    lines = ["| measure | " + " | ".join(header for header, _ in phases) + " |", "|---" * (len(phases) + 1) + "|"]
 
     def row(label: str, cell: Callable[[Results], str]) -> None:
-        lines.append(f"| {label} | " + " | ".join(cell(r) for _, _, r in phases) + " |")
+        lines.append(f"| {label} | " + " | ".join(cell(r) for _, r in phases) + " |")
 
     row("requests (reads + writes)", lambda r: f"{len(r.reads)} + {sum(map(len, r.writes.values()))}")
     row("throughput (requests/s)", lambda r: f"{(len(r.reads) + sum(map(len, r.writes.values()))) / r.seconds:.1f}")
@@ -222,6 +229,8 @@ def main() -> int:
     parser.add_argument("--store", action="store_true",
                         help="serve with a persistent --store (the journal is fsynced on each commit)")
     parser.add_argument("--workers", type=int, default=None, help="query workers (default: the service's)")
+    parser.add_argument("--before", default=None,
+                        help="the src directory of an older tree: run each phase on it too, alongside")
     parser.add_argument("--fork-cost", action="store_true",
                         help="only measure what a freshly forked worker pays on its first query")
     args = parser.parse_args()
@@ -233,43 +242,55 @@ def main() -> int:
     data, tbox = work / "kb.nt", work / "tbox.ttl"
     data.write_text(generate(args.triples))
     tbox.write_text(TBOX)
-    port = free_port()
     os.environ["ATMP_GRAPH_TOKENS"] = f"{TOKEN}:write"
-    command = [str(ROOT / ".venv/bin/atmp-graph"), "serve", "--port", str(port), "--data", str(data), str(tbox),
-               "--timeout", "600"]
-    command += ["--store", str(work / "store")] if args.store else []
-    command += ["--workers", str(args.workers)] if args.workers else []
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    trees = {"before": args.before, "after": None} if args.before else {"": None}
+    servers: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
+    phases: list[tuple[str, Results]] = []
+    counts: dict[str, dict[str, int]] = {}
     try:
-        startup = wait_ready(f"{base}/health", process, timeout=3600)
-        health = httpx.get(f"{base}/health", timeout=60).json()
+        for name, src in trees.items():  # started one after the other: loading is CPU-bound
+            port = free_port()
+            command = [sys.executable, "-m", "atmp_graph", "serve", "--port", str(port), "--data", str(data),
+                       str(tbox), "--timeout", "600"]
+            command += ["--store", str(work / f"store{name}")] if args.store else []
+            command += ["--workers", str(args.workers)] if args.workers else []
+            env = {**os.environ, **({"PYTHONPATH": src} if src else {})}
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+            servers[name] = process, f"http://127.0.0.1:{port}"
+            startup = wait_ready(f"{servers[name][1]}/health", process, timeout=3600)
+            print(f"{name or 'server'} ready in {startup:.0f} s", file=sys.stderr)
+        health = httpx.get(f"{servers[list(trees)[-1]][1]}/health", timeout=60).json()
         triples = sum(health.get("graphs", {}).values()) if isinstance(health.get("graphs"), dict) else None
-        workers = health.get("workers", {})
-        single = run_phase(base, clients=1, requests=args.single_client_requests, write_share=args.write_share,
-                           tag="a")
-        loaded = run_phase(base, clients=args.clients, requests=args.requests, write_share=args.write_share, tag="b")
+        for clients, requests, tag in ((1, args.single_client_requests, "a"), (args.clients, args.requests, "b")):
+            for name, (_, base) in servers.items():
+                result = run_phase(base, clients=clients, requests=requests, write_share=args.write_share, tag=tag)
+                phases.append((f"{name} {clients} client{'s' if clients > 1 else ''}".strip(), result))
+        for name, (_, base) in servers.items():
+            counts[name] = httpx.get(f"{base}/health", timeout=60).json().get("workers", {})
         load_average = os.getloadavg()
     finally:
-        process.terminate()
-        process.wait(60)
+        for process, _ in servers.values():
+            process.terminate()
+            process.wait(60)
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     lines = [
         f"Machine: {os.cpu_count()} CPUs ({cpu}), shared with other work (load average after the run "
-        f"{load_average[0]:.1f}); query workers: {workers}.\n",
+        f"{load_average[0]:.1f}); query workers at the end: "
+        + "; ".join(f"{name or 'this tree'} {c}" for name, c in counts.items()) + ".\n",
         f"Store: the bundled ontology and KB plus {args.triples} generated triples and the bench TBox"
         + (f" ({triples} triples served, entailments included)" if triples else "")
         + (", on disk (--store), each commit journaled with fsync" if args.store else ", in memory (no journal)")
-        + f"; start-up {startup:.0f} s.\n",
+        + (f"; the older tree from {args.before}" if args.before else "") + ".\n",
         f"Writes: {args.write_share:.0%} of requests; half insert a CAR-T product with its receptor and vector "
         "(11 triples), a quarter rename one, a quarter delete one; all checked by the bundled shapes, "
         "entailments updated in the same transaction.\n",
-        *table([("single", 1, single), ("loaded", args.clients, loaded)]),
+        *table(phases),
         "",
-        "Inference mode per write: " + ", ".join(f"{k} x{v}" for k, v in sorted((single.modes + loaded.modes).items())),
+        "Inference mode per write: " + ", ".join(f"{k} x{v}" for k, v in sorted(sum(
+            (r.modes for _, r in phases), Counter[str]()).items())),
     ]
-    errors = single.errors + loaded.errors
+    errors = [e for _, r in phases for e in r.errors]
     if errors:
         lines.append("\nFirst errors:\n" + "\n".join(f"- {e}" for e in errors[:5]))
     report = "\n".join(lines) + "\n"
