@@ -880,6 +880,7 @@ class RemoteBackend:
             inferred_before = set(store.graph_quads(INFERRED_GRAPH)) if self._infer else set()
             outcome = handle_write(engine, {"change": change})
             outcome.pop("graphs_after", None)
+            outcome.pop("net", None)  # the embedded workers' copy of the delta; this backend sends its own
             if outcome["status"] != "committed" or not outcome.get("change"):
                 return outcome
             removed, added = set(store.removed), set(store.added)
