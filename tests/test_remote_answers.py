@@ -146,3 +146,41 @@ def test_a_single_parameter_reaches_every_branch_of_a_union() -> None:
     assert len(expected) == 2  # CD19 from the first branch, 4-1BB from the second
     assert sorted(str(row["value"]) for row in rows) == sorted(str(row["value"]) for row in expected)
     assert {str(row["product"]) for row in rows} == {"http://example.org/kymriah"}
+
+
+def test_describe_follows_nested_blank_nodes_on_virtuoso_and_on_a_generic_store(tmp_path: Path) -> None:
+    """Both ways of answering DESCRIBE (rounds on Virtuoso; one level, then 12 only when needed,
+    on other stores) give the Concise Bounded Description, here computed by rdflib."""
+    import asyncio
+
+    from pydantic import SecretStr
+    from rdflib import URIRef
+
+    from atmp_graph.backends.base import make_backend
+    from atmp_graph.settings import Settings
+
+    data = tmp_path / "nested.ttl"
+    data.write_text("<urn:a> <urn:p> [ <urn:q> ( 1 [ <urn:r> [ <urn:s> 2 ] ] ) ] ; <urn:t> \"x\" .\n"
+                    "<urn:b> <urn:p> 1 ; <urn:u> <urn:a> .\n")
+    source = Graph().parse(data)
+
+    async def describe(settings: Settings) -> dict[tuple[str, str], Graph]:
+        backend = make_backend(settings)
+        await backend.start()
+        answers = {}
+        try:
+            for dialect in ("virtuoso", "generic"):
+                backend._dialect = dialect  # type: ignore[attr-defined]  # as if another store
+                for iri in ("urn:a", "urn:b"):
+                    answers[dialect, iri] = await backend.construct(f"DESCRIBE <{iri}>")
+        finally:
+            await backend.stop()
+        return answers
+
+    with virtuoso() as store:
+        answers = asyncio.run(describe(Settings(
+            bundled=False, infer=False, data_files=[data], backend="sparql", endpoint=store.auth_endpoint,
+            remote_user=store.user, remote_password=SecretStr(store.password))))
+    assert len(source.cbd(URIRef("urn:a"))) == 9  # five blank-node levels
+    for (dialect, iri), graph in answers.items():
+        assert isomorphic(graph, source.cbd(URIRef(iri))), (dialect, iri)

@@ -614,8 +614,8 @@ class RemoteBackend:
             media_type = negotiate(kind, accept=request.accept, format=request.format)
         except NotAcceptable as error:
             raise QueryFailed("not_acceptable", str(error), offered=error.offered) from None
-        if self._dialect == "virtuoso" and kind == "graph" and is_describe(request.query):
-            return await self._describe_by_rounds(request, media_type, deadline)
+        if kind == "graph" and is_describe(request.query):
+            return await self._describe(request, media_type, deadline)
         params = [("query", self._query_text(request, kind)), *self._params(request)]
         accept = N_TRIPLES if kind == "graph" else XML_RESULTS
         self._busy += 1
@@ -662,43 +662,56 @@ class RemoteBackend:
             params.append(("timeout", str(int(self.timeout * 1000))))
         return params
 
-    async def _describe_by_rounds(self, request: QueryRequest, media_type: str, deadline: float) -> QueryStream:
-        """DESCRIBE on Virtuoso: the resources' own triples, then those of the blank nodes reached, a
-        level per request, naming stored blank nodes as Virtuoso allows (``<nodeID://b1>``).
+    async def _describe(self, request: QueryRequest, media_type: str, deadline: float) -> QueryStream:
+        """DESCRIBE as the Concise Bounded Description, without the 12-level query when it can.
 
-        The single CBD query (``describe.py``) costs Virtuoso seconds of compilation at 12 levels
-        (2.7 s for a resource that does not exist); each round here is one indexed lookup.
+        On Virtuoso, in rounds: the resources' own triples, then those of the blank nodes reached,
+        a level per request, naming stored blank nodes as Virtuoso allows (``<nodeID://b1>``); the
+        12-level query (``describe.py``) costs it seconds of compilation (0.5 s for a resource that
+        does not exist), each round one indexed lookup. On other stores: one blank-node level, and
+        the 12 levels only when a blank node of that level leads to another.
         """
-        query = self._query_text(request, "graph", depth=0)
         params = self._params(request)
         parts: list[bytes] = []
-        seen: set[str] = set()
         size = 0
+
+        async def fetch(query: str) -> list[ox.Quad]:
+            nonlocal size
+            response = await self._query_request([("query", query), *params], N_TRIPLES)
+            try:
+                await self._check_answer(response, N_TRIPLES)
+                body = await response.read()
+            finally:
+                response.close()
+            size += len(body)
+            if size > self._max_result_bytes:
+                raise QueryFailed("too_large", f"the result is larger than this service's limit of "
+                                               f"{self._max_result_bytes} bytes; narrow the query")
+            parts.append(body)
+            return list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+
         self._busy += 1
         try:
             async with asyncio.timeout_at(deadline):
-                while True:
-                    response = await self._query_request([("query", query), *params], N_TRIPLES)
-                    try:
-                        await self._check_answer(response, N_TRIPLES)
-                        body = await response.read()
-                    finally:
-                        response.close()
-                    size += len(body)
-                    if size > self._max_result_bytes:
-                        raise QueryFailed("too_large", f"the result is larger than this service's limit of "
-                                                       f"{self._max_result_bytes} bytes; narrow the query")
-                    parts.append(body)
-                    triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-                    seen.update(t.subject.value for t in triples if isinstance(t.subject, ox.BlankNode))
-                    new = sorted({t.object.value for t in triples if isinstance(t.object, ox.BlankNode)} - seen)
-                    if not new:
-                        break
-                    seen.update(new)
-                    # two columns: Virtuoso loses a lone blank node in a one-column VALUES (docs/backends.md)
-                    rows = " ".join(f"(<nodeID://{label}> <nodeID://{label}>)" for label in new)
-                    query = (f"CONSTRUCT {{ ?atmp_b ?atmp_p ?atmp_o }} WHERE {{ VALUES (?atmp_b ?atmp_b) {{ {rows} }} "
-                             "?atmp_b ?atmp_p ?atmp_o }")
+                if self._dialect != "virtuoso":
+                    triples = await fetch(self._query_text(request, "graph", depth=1))
+                    if any(isinstance(t.subject, ox.BlankNode) and isinstance(t.object, ox.BlankNode)
+                           for t in triples):
+                        parts.clear()
+                        await fetch(self._query_text(request, "graph"))
+                else:
+                    triples = await fetch(self._query_text(request, "graph", depth=0))
+                    seen: set[str] = set()
+                    while True:
+                        seen.update(t.subject.value for t in triples if isinstance(t.subject, ox.BlankNode))
+                        new = sorted({t.object.value for t in triples if isinstance(t.object, ox.BlankNode)} - seen)
+                        if not new:
+                            break
+                        seen.update(new)
+                        # two columns: Virtuoso loses a lone blank node in a one-column VALUES (docs/backends.md)
+                        rows = " ".join(f"(<nodeID://{label}> <nodeID://{label}>)" for label in new)
+                        triples = await fetch(f"CONSTRUCT {{ ?atmp_b ?atmp_p ?atmp_o }} WHERE {{ VALUES (?atmp_b "
+                                              f"?atmp_b) {{ {rows} }} ?atmp_b ?atmp_p ?atmp_o }}")
         except TimeoutError:
             raise self._timed_out() from None
         except (HttpError, OSError) as error:
