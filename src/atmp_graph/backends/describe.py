@@ -5,8 +5,9 @@ embedded store (pyoxigraph) returns the Concise Bounded Description of each reso
 triples, and recursively those of the blank nodes they lead to. Virtuoso returns the
 resource's triples and the triples pointing at it, without the blank nodes' own triples.
 So that a term page or a DESCRIBE says the same on either backend, the remote backend
-sends DESCRIBE as a standard CONSTRUCT computing the CBD, blank nodes followed up to
-``DEPTH`` levels (deep enough for the OWL restrictions and RDF lists of the ontology).
+answers DESCRIBE with standard CONSTRUCTs computing the CBD, blank nodes followed up to
+``depth`` levels (``DEPTH`` is deep enough for the OWL restrictions and RDF lists of the
+ontology); ``remote.py`` decides how deep to ask, and on Virtuoso asks level by level.
 
 >>> print(describe_as_construct("DESCRIBE <urn:a>", depth=1))
 CONSTRUCT { ?atmp_t ?atmp_p0 ?atmp_o0 . ?atmp_b1 ?atmp_p1 ?atmp_o1 . } WHERE {
