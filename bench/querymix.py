@@ -58,17 +58,20 @@ def _term(node: object) -> str:
 
 
 def bind_with_values(sparql: str, bindings: dict[str, str]) -> str:
-    """``sparql`` with ``VALUES ?name { term }`` for each binding at the start of its WHERE group.
+    """``sparql`` with one ``VALUES (?name ...) { (term ...) }`` block at the start of its WHERE group.
+
+    One block for all bindings: Virtuoso 7.2 loses UNION branches after several one-column
+    blocks (docs/backends.md), and one block is what atmp-graph's remote backend sends.
 
     >>> bind_with_values("SELECT ?x WHERE { ?x ?p ?o }", {"o": "<http://e/o>"})
-    'SELECT ?x WHERE { VALUES ?o { <http://e/o> }\\n ?x ?p ?o }'
+    'SELECT ?x WHERE { VALUES (?o) { (<http://e/o>) }\\n ?x ?p ?o }'
     """
     if not bindings:
         return sparql
     match = _WHERE.search(sparql)
     if not match:
         raise ValueError("query has no WHERE group to bind parameters in")
-    values = " ".join(f"VALUES ?{name} {{ {term} }}" for name, term in bindings.items())
+    values = f"VALUES ({' '.join('?' + name for name in bindings)}) {{ ({' '.join(bindings.values())}) }}"
     return sparql[: match.end()] + f" {values}\n" + sparql[match.end():]
 
 
