@@ -13,9 +13,10 @@ its entailments). Reads are the medium query of bench/bench_service.py.
 Two phases in one run: 1 client (latency without queueing), then ``--clients`` clients.
 With ``--before SRC`` (the ``src`` directory of an older tree, e.g. from ``git archive``), a
 server of that tree serves the same data alongside, and each phase runs on it and then on
-this tree, so that both see the same load on a shared machine:
+this tree, so that both see the same load on a shared machine (the older tree needs its own
+bundled ontology, shapes and queries beside ``src``: the report gives each server's triples):
 
-    mkdir -p /tmp/before && git archive a291e40 src | tar -x -C /tmp/before
+    mkdir -p /tmp/before && git archive 695aada src ontology shapes queries | tar -x -C /tmp/before
     .venv/bin/python -m bench.bench_writes --triples 200000 --requests 500 --before /tmp/before/src
 
 Reports throughput, p50/p99 latency of reads and of writes over HTTP, the commit time the
@@ -259,8 +260,9 @@ def main() -> int:
             servers[name] = process, f"http://127.0.0.1:{port}"
             startup = wait_ready(f"{servers[name][1]}/health", process, timeout=3600)
             print(f"{name or 'server'} ready in {startup:.0f} s", file=sys.stderr)
-        health = httpx.get(f"{servers[list(trees)[-1]][1]}/health", timeout=60).json()
-        triples = sum(health.get("graphs", {}).values()) if isinstance(health.get("graphs"), dict) else None
+        served = {name: sum(httpx.get(f"{base}/health", timeout=60).json().get("graphs", {}).values())
+                  for name, (_, base) in servers.items()}
+        triples = " and ".join(f"{n:,}" + (f" ({name})" if name else "") for name, n in served.items())
         for clients, requests, tag in ((1, args.single_client_requests, "a"), (args.clients, args.requests, "b")):
             for name, (_, base) in servers.items():
                 result = run_phase(base, clients=clients, requests=requests, write_share=args.write_share, tag=tag)
@@ -279,7 +281,7 @@ def main() -> int:
         f"{load_average[0]:.1f}); query workers at the end: "
         + "; ".join(f"{name or 'this tree'} {c}" for name, c in counts.items()) + ".\n",
         f"Store: the bundled ontology and KB plus {args.triples} generated triples and the bench TBox"
-        + (f" ({triples} triples served, entailments included)" if triples else "")
+        + f" ({triples} triples served, entailments included)"
         + (", on disk (--store), each commit journaled with fsync" if args.store else ", in memory (no journal)")
         + (f"; the older tree from {args.before}" if args.before else "") + ".\n",
         f"Writes: {args.write_share:.0%} of requests; half insert a CAR-T product with its receptor and vector "
