@@ -103,3 +103,12 @@ def test_the_cache_stays_within_its_size() -> None:
 
     counts = asyncio.run(scenario()).cache_counts()
     assert 0 < counts["bytes"] <= 400 and 0 < counts["entries"] < 50
+
+
+def test_workers_do_not_repeat_each_others_random_values() -> None:
+    """Each query worker is a fork of one process: UUID(), STRUUID(), RAND() must still differ."""
+    with running_server("--no-bundled", "--workers", "4") as server, server.client() as client:
+        query = "SELECT (STRUUID() AS ?u) (RAND() AS ?r) {}"
+        rows = [client.get("/sparql", params={"query": query}).json()["results"]["bindings"][0] for _ in range(12)]
+    assert len({row["u"]["value"] for row in rows}) == 12
+    assert len({row["r"]["value"] for row in rows}) == 12

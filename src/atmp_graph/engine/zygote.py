@@ -19,6 +19,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -132,7 +133,12 @@ def fork_workers(control: socket.socket, store: GraphStore | None, store_dir: st
             die_with_parent()
             try:
                 worker_store = store if store is not None else GraphStore.read_only(Path(str(store_dir)))
-                worker.serve(worker_store, worker_end)
+                # In a thread of its own: the engine's random generator is per thread and a fork
+                # copies the zygote thread's state, so workers answering from the inherited
+                # thread would all give the same UUID(), STRUUID(), RAND() and BNODE() values.
+                serving = threading.Thread(target=worker.serve, args=(worker_store, worker_end), name="worker")
+                serving.start()
+                serving.join()
             finally:
                 os._exit(0)
         worker_end.close()
