@@ -232,6 +232,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=None, help="query workers (default: the service's)")
     parser.add_argument("--before", default=None,
                         help="the src directory of an older tree: run each phase on it too, alongside")
+    parser.add_argument("--result-cache-mb", type=float, default=None, metavar="MIB",
+                        help="run a second server with --result-cache-mb MIB beside one without, in the same run")
     parser.add_argument("--fork-cost", action="store_true",
                         help="only measure what a freshly forked worker pays on its first query")
     args = parser.parse_args()
@@ -244,17 +246,24 @@ def main() -> int:
     data.write_text(generate(args.triples))
     tbox.write_text(TBOX)
     os.environ["ATMP_GRAPH_TOKENS"] = f"{TOKEN}:write"
-    trees = {"before": args.before, "after": None} if args.before else {"": None}
+    # name -> (PYTHONPATH of the tree to run, extra serve options)
+    trees: dict[str, tuple[str | None, list[str]]] = {"": (None, [])}
+    if args.before:
+        trees = {"before": (args.before, []), "after": (None, [])}
+    elif args.result_cache_mb:
+        trees = {"no cache": (None, []),
+                 f"cache {args.result_cache_mb:g} MiB": (None, ["--result-cache-mb", str(args.result_cache_mb)])}
     servers: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
     phases: list[tuple[str, Results]] = []
     counts: dict[str, dict[str, int]] = {}
     try:
-        for name, src in trees.items():  # started one after the other: loading is CPU-bound
+        for name, (src, options) in trees.items():  # started one after the other: loading is CPU-bound
             port = free_port()
             command = [sys.executable, "-m", "atmp_graph", "serve", "--port", str(port), "--data", str(data),
                        str(tbox), "--timeout", "600"]
-            command += ["--store", str(work / f"store{name}")] if args.store else []
+            command += ["--store", str(work / f"store-{name}".replace(" ", "-"))] if args.store else []
             command += ["--workers", str(args.workers)] if args.workers else []
+            command += options
             env = {**os.environ, **({"PYTHONPATH": src} if src else {})}
             process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
             servers[name] = process, f"http://127.0.0.1:{port}"
