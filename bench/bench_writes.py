@@ -269,6 +269,9 @@ def main() -> int:
             servers[name] = process, f"http://127.0.0.1:{port}"
             startup = wait_ready(f"{servers[name][1]}/health", process, timeout=3600)
             print(f"{name or 'server'} ready in {startup:.0f} s", file=sys.stderr)
+            # Measure the steady state: the search index is built in the background after start-up.
+            while httpx.get(f"{servers[name][1]}/health", timeout=60).json().get("search_index") == "building":
+                time.sleep(0.2)
         served = {name: sum(httpx.get(f"{base}/health", timeout=60).json().get("graphs", {}).values())
                   for name, (_, base) in servers.items()}
         triples = " and ".join(f"{n:,}" + (f" ({name})" if name else "") for name, n in served.items())
