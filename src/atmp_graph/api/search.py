@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from atmp_graph.api.errors import ApiError
 from atmp_graph.api.web import Templates, WebDep
 from atmp_graph.backends import Backend
+from atmp_graph.engine.pool import QueryRequest, parse_json_results
 from atmp_graph.namespaces import ATMP, KB, PREFIXES
 from atmp_graph.negotiation import choose
 from atmp_graph.search_index import Entry, Hit, SearchIndex
@@ -62,10 +63,13 @@ def kind_of(types: frozenset[str]) -> str:
 async def load_search_index(pool: Backend) -> SearchIndex:
     """The index over all labelled IRIs in the pool's data (with asserted and inferred types).
 
-    Built in a thread: on a large KB it takes seconds, which must not stall the event loop.
+    The answers are parsed and the index built in a thread: on a large KB that takes
+    seconds, which must not stall the event loop (``/health`` and queries answer meanwhile).
     """
-    texts, types = await pool.select(TEXTS_QUERY), await pool.select(TYPES_QUERY)
-    return await asyncio.to_thread(index_from_rows, texts, types)
+    _, texts = await pool.read_all(QueryRequest(TEXTS_QUERY, format="json"))
+    _, types = await pool.read_all(QueryRequest(TYPES_QUERY, format="json"))
+    return await asyncio.to_thread(
+        lambda: index_from_rows(parse_json_results(texts), parse_json_results(types)))
 
 
 def index_from_rows(texts: Iterable[dict[str, Node]], type_rows: Iterable[dict[str, Node]]) -> SearchIndex:
