@@ -26,11 +26,9 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
-from rdflib import Graph
-from rdflib.term import Node
 
 from atmp_graph.backends import Backend
-from atmp_graph.engine.pool import QueryRequest, QueryStream, _once, parse_json_results
+from atmp_graph.engine.pool import AnswerReaders, QueryRequest, QueryStream, _once
 from atmp_graph.sparql_lexer import tokens
 
 VOLATILE_WORDS = ("NOW", "RAND", "UUID", "STRUUID", "BNODE", "SERVICE")
@@ -57,7 +55,7 @@ def request_key(request: QueryRequest) -> Hashable:
             tuple(sorted((name, term.n3()) for name, term in (request.substitutions or {}).items())))
 
 
-class CachedBackend:
+class CachedBackend(AnswerReaders):
     """``inner`` with small answers kept until the next write (see the module's docstring)."""
 
     def __init__(self, inner: Backend, *, max_bytes: int) -> None:
@@ -154,18 +152,6 @@ class CachedBackend:
         while self._bytes > self.max_bytes:
             old_key, old = self._answers.popitem(last=False)
             self._bytes -= len(old[2]) + len(str(old_key))
-
-    async def read_all(self, request: QueryRequest) -> tuple[str, bytes]:
-        result = await self.execute(request)
-        return result.media_type, b"".join([chunk async for chunk in result.chunks])
-
-    async def select(self, query: str, *, substitutions: dict[str, Node] | None = None) -> list[dict[str, Node]]:
-        _, body = await self.read_all(QueryRequest(query, format="json", substitutions=substitutions))
-        return parse_json_results(body)
-
-    async def construct(self, query: str, *, substitutions: dict[str, Node] | None = None) -> Graph:
-        _, body = await self.read_all(QueryRequest(query, format="ntriples", substitutions=substitutions))
-        return Graph().parse(data=body, format="nt")
 
     # -- writes ---------------------------------------------------------------------------
     async def write(self, change: dict[str, Any]) -> dict[str, Any]:

@@ -39,14 +39,13 @@ from typing import Any, cast
 
 import httpx
 import pyoxigraph as ox
-from rdflib import Graph
 from rdflib.term import BNode, Node
 
 from atmp_graph.backends.blank_nodes import upload_plan
 from atmp_graph.backends.describe import DEPTH as DESCRIBE_DEPTH
 from atmp_graph.backends.describe import describe_as_construct, is_describe, values_block
 from atmp_graph.backends.http import AsyncHttpClient, HttpError, Response
-from atmp_graph.engine.pool import QueryFailed, QueryRequest, QueryStream, StoreLoadError, parse_json_results
+from atmp_graph.engine.pool import AnswerReaders, QueryFailed, QueryRequest, QueryStream, StoreLoadError, parse_json_results
 from atmp_graph.namespaces import CHANGES_GRAPH, GRAPH_BASE, INFERRED_GRAPH, PREFIXES
 from atmp_graph.negotiation import NotAcceptable, ResultKind, negotiate
 from atmp_graph.reasoning import ENTAILMENT_NOTE, ENTAILMENT_PROFILE, ENTAILMENT_REGIME, materialise
@@ -307,7 +306,7 @@ def _encoded(name: str, value: str) -> str:
     return f"{urllib.parse.quote_plus(name)}={urllib.parse.quote_plus(value)}"
 
 
-class RemoteBackend:
+class RemoteBackend(AnswerReaders):
     """The service's data in a remote SPARQL 1.1 store."""
 
     def __init__(self, config: RemoteConfig, *, sources: Sequence[Source], timeout: float, max_result_bytes: int,
@@ -837,18 +836,6 @@ class RemoteBackend:
         if status in (401, 403):
             return QueryFailed("remote", "the SPARQL store refused this service's credentials")
         return QueryFailed("remote", f"the SPARQL store answered {status}: {first}")
-
-    async def read_all(self, request: QueryRequest) -> tuple[str, bytes]:
-        result = await self.execute(request)
-        return result.media_type, b"".join([chunk async for chunk in result.chunks])
-
-    async def select(self, query: str, *, substitutions: dict[str, Node] | None = None) -> list[dict[str, Node]]:
-        _, body = await self.read_all(QueryRequest(query, format="json", substitutions=substitutions))
-        return parse_json_results(body)
-
-    async def construct(self, query: str, *, substitutions: dict[str, Node] | None = None) -> Graph:
-        _, body = await self.read_all(QueryRequest(query, format="ntriples", substitutions=substitutions))
-        return Graph().parse(data=body, format="nt")
 
     async def _refresh_graphs_periodically(self) -> None:
         """Graphs created or dropped by other replicas join the default graph within a refresh period;

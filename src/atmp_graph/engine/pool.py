@@ -25,7 +25,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,7 +93,32 @@ class QueryStream:
     body: bytes | None = None  # the whole result, when it was complete before the first byte was sent
 
 
-class QueryPool:
+class AnswerReaders:
+    """Whole answers in terms of ``execute``, for the service's own pages and catalogue:
+    shared by every backend (and the result cache), so they read answers alike."""
+
+    execute: Callable[[QueryRequest], Awaitable[QueryStream]]
+
+    async def read_all(self, request: QueryRequest) -> tuple[str, bytes]:
+        """The whole answer of ``request``: its media type and bytes (for small internal queries)."""
+        result = await self.execute(request)
+        return result.media_type, b"".join([chunk async for chunk in result.chunks])
+
+    async def select(self, query: str, *, substitutions: dict[str, Node] | None = None) -> list[dict[str, Node]]:
+        """Rows of a SELECT query as rdflib terms; variables bound by ``substitutions``.
+
+        The query runs like any other, with the same deadline.
+        """
+        _, body = await self.read_all(QueryRequest(query, format="json", substitutions=substitutions))
+        return parse_json_results(body)
+
+    async def construct(self, query: str, *, substitutions: dict[str, Node] | None = None) -> Graph:
+        """The graph of a CONSTRUCT or DESCRIBE query, variables bound by ``substitutions``."""
+        _, body = await self.read_all(QueryRequest(query, format="ntriples", substitutions=substitutions))
+        return Graph().parse(data=body, format="nt")
+
+
+class QueryPool(AnswerReaders):
     """Pre-forked query workers over one loaded store."""
 
     def __init__(
@@ -393,25 +418,6 @@ class QueryPool:
             self._retire(worker)
         for _ in range(room - len(fresh)):  # idle slots freed while the write ran
             self._spawn()
-
-    async def read_all(self, request: QueryRequest) -> tuple[str, bytes]:
-        """The whole answer of ``request``: its media type and bytes (for small internal queries)."""
-        result = await self.execute(request)
-        return result.media_type, b"".join([chunk async for chunk in result.chunks])
-
-    async def select(self, query: str, *, substitutions: dict[str, Node] | None = None) -> list[dict[str, Node]]:
-        """Rows of a SELECT query as rdflib terms; variables bound by ``substitutions``.
-
-        For the service's own pages and catalogue: the query runs in a worker with the
-        same deadline as any other.
-        """
-        _, body = await self.read_all(QueryRequest(query, format="json", substitutions=substitutions))
-        return parse_json_results(body)
-
-    async def construct(self, query: str, *, substitutions: dict[str, Node] | None = None) -> Graph:
-        """The graph of a CONSTRUCT or DESCRIBE query, variables bound by ``substitutions``."""
-        _, body = await self.read_all(QueryRequest(query, format="ntriples", substitutions=substitutions))
-        return Graph().parse(data=body, format="nt")
 
     async def _stream(self, worker: _Worker, deadline: float) -> AsyncIterator[bytes]:
         finished = False
